@@ -1,0 +1,242 @@
+// Package bentley is a typed client for the parts of Bentley's iTwin Platform REST APIs the
+// gateway aggregates: iTwins, Access Control (v2) and Users.
+//
+// Every call is made with a bearer token taken from the request context (WithToken), so one
+// Client serves every caller of the gateway and never mixes their credentials.
+package bentley
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the iTwin Platform's public API host.
+const DefaultBaseURL = "https://api.bentley.com"
+
+// DefaultTimeout bounds a single upstream call when WithTimeout is not given.
+const DefaultTimeout = 10 * time.Second
+
+// maxResponseBytes bounds every response body the client reads. The largest legitimate answer
+// here is a getbyidlist of 1000 users, a few hundred KiB.
+const maxResponseBytes = 8 << 20
+
+// The platform versions its APIs by media type: v1 for iTwins and Users, v2 for Access Control.
+const (
+	mediaV1 = "application/vnd.bentley.itwin-platform.v1+json"
+	mediaV2 = "application/vnd.bentley.itwin-platform.v2+json"
+)
+
+// Endpoint names, as reported in errors and observed by tests.
+const (
+	EndpointMyPrimaryAccount = "itwins.myprimaryaccount"
+	EndpointITwin            = "itwins.get"
+	EndpointITwinAccount     = "itwins.account"
+	EndpointUserMember       = "accesscontrol.member"
+	EndpointMe               = "users.me"
+	EndpointUser             = "users.get"
+	EndpointUsersByIDList    = "users.getbyidlist"
+)
+
+// Client calls the iTwin Platform. It is safe for concurrent use by many callers.
+type Client struct {
+	baseURL    *url.URL
+	httpClient *http.Client
+	userAgent  string
+	timeout    time.Duration
+}
+
+// Option configures a Client.
+type Option func(*Client) error
+
+// WithBaseURL points the client at another platform host: the emulator, a proxy, or a
+// regional host. Paths are appended as in the real API ({base}/itwins/{id}).
+func WithBaseURL(raw string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("bentley: base URL %q must be an absolute http or https URL", raw)
+		}
+		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return fmt.Errorf("bentley: base URL %q must not carry a query, fragment or user info", raw)
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient replaces the HTTP client (its transport, for tracing or tests). Its Timeout
+// should be zero or generous: the client sets a deadline per call itself (WithTimeout).
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return errors.New("bentley: nil HTTP client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each upstream call, inside whatever deadline the caller's context has.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) error {
+		if d <= 0 {
+			return fmt.Errorf("bentley: timeout must be positive, got %s", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent sent upstream.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) error {
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// NewClient returns a client for DefaultBaseURL unless options say otherwise.
+func NewClient(opts ...Option) (*Client, error) {
+	c := &Client{
+		httpClient: &http.Client{Transport: NewTransport()},
+		userAgent:  "itwin-graphql-gateway",
+		timeout:    DefaultTimeout,
+	}
+	if err := WithBaseURL(DefaultBaseURL)(c); err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if err := opt(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// NewTransport returns a transport tuned for fanning out to one host: Go's default keeps only
+// two idle connections per host, which under a batch of concurrent calls means a new TCP and
+// TLS handshake for nearly every request.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+type tokenKey struct{}
+
+// WithToken returns a context carrying the caller's bearer token for upstream calls.
+func WithToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, token)
+}
+
+// TokenFromContext returns the bearer token WithToken stored, if any.
+func TokenFromContext(ctx context.Context) (string, bool) {
+	t, ok := ctx.Value(tokenKey{}).(string)
+	return t, ok && t != ""
+}
+
+// request is an upstream request with the endpoint name it serves.
+type request struct {
+	*http.Request
+	endpoint string
+}
+
+// newRequest builds a request for path, relative to the base URL, with the API's media type.
+// Callers escape path segments with url.PathEscape.
+func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, body any) (*request, error) {
+	token, ok := TokenFromContext(ctx)
+	if !ok {
+		return nil, ErrNoCredentials
+	}
+	u, err := c.baseURL.Parse(path)
+	if err != nil {
+		return nil, fmt.Errorf("bentley: %s: building URL: %w", endpoint, err)
+	}
+	var r io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("bentley: %s: encoding body: %w", endpoint, err)
+		}
+		r = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	if err != nil {
+		return nil, fmt.Errorf("bentley: %s: %w", endpoint, err)
+	}
+	media := mediaV1
+	if strings.HasPrefix(endpoint, "accesscontrol.") {
+		media = mediaV2
+	}
+	req.Header.Set("Accept", media)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return &request{Request: req, endpoint: endpoint}, nil
+}
+
+// do sends req within the per-call deadline and decodes a 2xx JSON answer into v. Any other
+// answer becomes a *Error; an answer that is not the documented JSON wraps ErrMalformedResponse;
+// a network failure or timeout wraps ErrUnavailable.
+func (c *Client) do(req *request, v any) error {
+	ctx, cancel := context.WithTimeout(req.Context(), c.timeout)
+	defer cancel()
+	resp, err := c.httpClient.Do(req.WithContext(ctx))
+	if err != nil {
+		return c.transportError(req, err)
+	}
+	defer func() {
+		// Drain a little so the connection can be reused, then close.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		_ = resp.Body.Close()
+	}()
+	if err := checkResponse(req.endpoint, resp); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return c.transportError(req, err)
+	}
+	if len(body) > maxResponseBytes {
+		return fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, maxResponseBytes, ErrMalformedResponse)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("bentley: %s: decoding response: %w", req.endpoint, ErrMalformedResponse)
+	}
+	return nil
+}
+
+// transportError classifies a failure to get an answer. The caller's own cancellation stays
+// recognisable as context.Canceled; everything else is the upstream being unavailable. The
+// message names the endpoint, never the URL or the token.
+func (c *Client) transportError(req *request, err error) error {
+	if cause := context.Cause(req.Context()); cause != nil {
+		return fmt.Errorf("bentley: %s: %w", req.endpoint, cause)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("bentley: %s: no answer within %s: %w", req.endpoint, c.timeout, ErrUnavailable)
+	}
+	return fmt.Errorf("bentley: %s: %w", req.endpoint, ErrUnavailable)
+}

@@ -1,0 +1,294 @@
+// Package emulator is an in-memory iTwin Platform: the iTwins, Access Control (v2) and Users
+// REST APIs, served by an http.Handler from a deterministic demo dataset.
+//
+// It is the gateway's embedded default upstream and the upstream of every test. It follows the
+// wire contract in shared/itwin-platform-api.md on its own terms: it shares no Go types with the
+// bentley client, so a mistake on either side of the wire shows up as a failing test.
+//
+// Tests and benchmarks steer it through knobs: injected latency, injected faults and
+// per-endpoint request counters with a timed request log.
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Endpoint names, used by counters, the request log and fault rules.
+const (
+	EndpointMyPrimaryAccount = "itwins.myprimaryaccount"
+	EndpointITwin            = "itwins.get"
+	EndpointITwinAccount     = "itwins.account"
+	EndpointUserMember       = "accesscontrol.member"
+	EndpointMe               = "users.me"
+	EndpointUser             = "users.get"
+	EndpointUsersByIDList    = "users.getbyidlist"
+)
+
+// Media types the platform versions its APIs by (the Accept header).
+const (
+	mediaV1 = "application/vnd.bentley.itwin-platform.v1+json"
+	mediaV2 = "application/vnd.bentley.itwin-platform.v2+json"
+)
+
+// maxLogEntries bounds the request log so an emulator embedded in a long-running gateway
+// does not grow without limit.
+const maxLogEntries = 10000
+
+// Request is one entry of the emulator's request log.
+type Request struct {
+	Endpoint string
+	Method   string
+	Path     string
+	// Caller is the id of the authenticated user, empty when authentication failed.
+	Caller string
+	Status int
+	Start  time.Time
+	End    time.Time
+}
+
+// Emulator serves the emulated platform. The zero value is not usable; call New.
+type Emulator struct {
+	data *dataset
+	mux  *http.ServeMux
+	// closing is closed by Close, releasing requests held by a hang fault.
+	closing   chan struct{}
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	latency time.Duration
+	faults  []*faultRule
+	counts  map[string]int
+	log     []Request
+}
+
+// New returns an emulator seeded with the demo dataset.
+func New() *Emulator {
+	e := &Emulator{
+		data:    seed(),
+		closing: make(chan struct{}),
+		counts:  map[string]int{},
+	}
+	e.mux = http.NewServeMux()
+	e.route("GET /itwins/myprimaryaccount", EndpointMyPrimaryAccount, mediaV1, e.getMyPrimaryAccount)
+	e.route("GET /itwins/{id}", EndpointITwin, mediaV1, e.getITwin)
+	e.route("GET /itwins/{id}/account", EndpointITwinAccount, mediaV1, e.getITwinAccount)
+	e.route("GET /accesscontrol/itwins/{id}/members/users/{memberId}", EndpointUserMember, mediaV2, e.getUserMember)
+	e.route("GET /users/me", EndpointMe, mediaV1, e.getMe)
+	e.route("GET /users/{id}", EndpointUser, mediaV1, e.getUser)
+	e.route("POST /users/getbyidlist", EndpointUsersByIDList, mediaV1, e.getUsersByIDList)
+	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, operationNotFound)
+	})
+	return e
+}
+
+// SetLatency makes every later request wait d before it is answered, as a distant platform would.
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	e.latency = d
+	e.mu.Unlock()
+}
+
+// Calls reports how many requests reached an endpoint since the last Reset, faulted ones included.
+func (e *Emulator) Calls(endpoint string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.counts[endpoint]
+}
+
+// TotalCalls reports how many requests reached any endpoint since the last Reset.
+func (e *Emulator) TotalCalls() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, c := range e.counts {
+		n += c
+	}
+	return n
+}
+
+// Requests returns a copy of the request log (the latest entries, oldest first).
+func (e *Emulator) Requests() []Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Request(nil), e.log...)
+}
+
+// Reset clears counters, the request log and faults; latency stays as it is.
+func (e *Emulator) Reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.counts = map[string]int{}
+	e.log = nil
+	e.faults = nil
+}
+
+// Close releases every request held by a hang fault. The emulator keeps serving afterwards.
+func (e *Emulator) Close() {
+	e.closeOnce.Do(func() { close(e.closing) })
+}
+
+// ServeHTTP answers one platform request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mux.ServeHTTP(w, r)
+}
+
+// handlerFunc serves an authenticated request for the given caller.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, caller *user)
+
+// route registers one operation behind the platform's common gate: request log and counter,
+// latency, faults, authentication, then the Accept version check.
+func (e *Emulator) route(pattern, endpoint, media string, h handlerFunc) {
+	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		entry := Request{Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Start: time.Now()}
+		e.mu.Lock()
+		e.counts[endpoint]++
+		latency := e.latency
+		fault := e.matchFault(endpoint)
+		e.mu.Unlock()
+		defer func() {
+			entry.Status = rec.status
+			entry.End = time.Now()
+			e.mu.Lock()
+			if len(e.log) >= maxLogEntries {
+				// Drop the older half at once: amortised O(1) per request.
+				e.log = append(e.log[:0], e.log[maxLogEntries/2:]...)
+			}
+			e.log = append(e.log, entry)
+			e.mu.Unlock()
+		}()
+
+		if !e.sleep(r.Context(), latency) {
+			return
+		}
+		if fault != nil && e.applyFault(rec, r, fault) {
+			return
+		}
+		rec.Header().Set("x-correlation-id", correlationID())
+		caller, ok := e.authenticate(rec, r)
+		if !ok {
+			return
+		}
+		entry.Caller = caller.id
+		if !acceptsVersion(r, media) {
+			writeError(rec, http.StatusNotFound, operationNotFound)
+			return
+		}
+		rec.Header().Set("x-itwinplatform-media-type", strings.TrimSuffix(strings.TrimPrefix(media, "application/vnd."), "+json"))
+		h(rec, r, caller)
+	})
+}
+
+// sleep waits d unless the request is cancelled first; it reports whether to go on.
+func (e *Emulator) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// authenticate resolves the bearer token to a demo user, answering 401 when it cannot.
+func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) (*user, bool) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		writeError(w, http.StatusUnauthorized, apiError{
+			Code:    "HeaderNotFound",
+			Message: "Header Authorization was not found in the request. Access denied.",
+		})
+		return nil, false
+	}
+	scheme, token, _ := strings.Cut(header, " ")
+	u := e.data.byToken[strings.TrimSpace(token)]
+	if !strings.EqualFold(scheme, "Bearer") || u == nil {
+		// UNCONFIRMED: the platform documents only HeaderNotFound. An invalid or expired token
+		// is answered with 401 and this code, which clients must treat like any other 401.
+		writeError(w, http.StatusUnauthorized, apiError{
+			Code:    "InvalidToken",
+			Message: "The access token is invalid or has expired.",
+		})
+		return nil, false
+	}
+	return u, true
+}
+
+// acceptsVersion applies the platform's versioning by Accept header. Access Control marks the
+// header optional (a missing one means v2); iTwins and Users mark it required, and the emulator
+// enforces that strictly so a client that forgets it fails here rather than in production.
+func acceptsVersion(r *http.Request, media string) bool {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return media == mediaV2
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(part, ";")
+		if strings.EqualFold(strings.TrimSpace(mt), media) {
+			return true
+		}
+	}
+	return false
+}
+
+// apiError is the body of the platform's {"error":{...}} envelope.
+type apiError struct {
+	Code    string      `json:"code"`
+	Message string      `json:"message"`
+	Target  *string     `json:"target,omitempty"`
+	Details []apiDetail `json:"details,omitempty"`
+}
+
+type apiDetail struct {
+	Code    string  `json:"code"`
+	Message string  `json:"message"`
+	Target  *string `json:"target,omitempty"`
+}
+
+var operationNotFound = apiError{
+	Code:    "ResourceNotFound",
+	Message: "The requested resource was not found. Verify the API URL and the Accept header.",
+	Details: []apiDetail{{Code: "OperationNotFound", Message: "Unable to match incoming request to an operation."}},
+}
+
+func writeError(w http.ResponseWriter, status int, e apiError) {
+	writeJSON(w, status, map[string]apiError{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func correlationID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusRecorder remembers the status written, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (for the reset fault).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

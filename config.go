@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configuration value: an environment variable, the equivalent flag, its default
+// and what it does. The README's configuration table is checked against this list.
+type setting struct {
+	env, flag, def, help string
+}
+
+var settings = []setting{
+	{"PORT", "port", "8080", "TCP port to listen on"},
+	{"HOST", "host", "", "interface to listen on; empty means all"},
+	{"BENTLEY_API_URL", "bentley-api-url", "", "iTwin Platform base URL, e.g. https://api.bentley.com; empty serves the embedded emulator"},
+	{"UPSTREAM_TIMEOUT", "upstream-timeout", "10s", "deadline of one upstream call"},
+	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries on SIGINT/SIGTERM"},
+	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
+	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+}
+
+// config is the parsed configuration.
+type config struct {
+	port, host      string
+	apiURL          string
+	upstreamTimeout time.Duration
+	shutdownTimeout time.Duration
+	logFormat       string
+	logLevel        slog.Level
+}
+
+// loadConfig reads every setting from its flag, else its environment variable, else its
+// default, and refuses invalid values with a message naming the setting.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	values := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		values[s.env] = fs.String(s.flag, def, fmt.Sprintf("%s (env %s)", s.help, s.env))
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, err
+		}
+		return config{}, fmt.Errorf("%w\n%s", err, usage())
+	}
+	get := func(env string) string { return strings.TrimSpace(*values[env]) }
+
+	var cfg config
+	var err error
+	cfg.port = get("PORT")
+	if p, perr := strconv.Atoi(cfg.port); perr != nil || p < 0 || p > 65535 {
+		return config{}, fmt.Errorf("PORT: %q is not a port number", cfg.port)
+	}
+	cfg.host = get("HOST")
+	cfg.apiURL = strings.TrimRight(get("BENTLEY_API_URL"), "/")
+	if cfg.upstreamTimeout, err = positiveDuration("UPSTREAM_TIMEOUT", get("UPSTREAM_TIMEOUT")); err != nil {
+		return config{}, err
+	}
+	if cfg.shutdownTimeout, err = positiveDuration("SHUTDOWN_TIMEOUT", get("SHUTDOWN_TIMEOUT")); err != nil {
+		return config{}, err
+	}
+	switch cfg.logFormat = get("LOG_FORMAT"); cfg.logFormat {
+	case "json", "text", "auto":
+	default:
+		return config{}, fmt.Errorf("LOG_FORMAT: %q is not json, text or auto", cfg.logFormat)
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		return config{}, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", get("LOG_LEVEL"))
+	}
+	return cfg, nil
+}
+
+func positiveDuration(name, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive duration such as 10s", name, v)
+	}
+	return d, nil
+}
+
+// usage lists every setting with its flag and default.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Usage: gateway [flags]\n\nEvery flag can also be set by its environment variable.\n\n")
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(&b, "  --%s (%s, default %s)\n      %s\n", s.flag, s.env, def, s.help)
+	}
+	return b.String()
+}

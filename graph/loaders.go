@@ -1,0 +1,203 @@
+package graph
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/itwin-graphql/gateway/bentley"
+)
+
+// DefaultBatchWait is how long a loader collects keys before it calls the platform. Resolvers
+// of one query level start within microseconds of each other; the library's 16 ms default would
+// add that much to every query for no gain.
+const DefaultBatchWait = 2 * time.Millisecond
+
+// maxFanOut caps the keys of one batch for endpoints without a batch call (one GET per key).
+const maxFanOut = 100
+
+// memberKey identifies a user member of an iTwin.
+type memberKey struct {
+	itwinID  string
+	memberID string
+}
+
+// Loaders batch and deduplicate one request's upstream calls. They live for exactly one HTTP
+// request and hold that caller's token in the contexts they are called with, so nothing they
+// cache can reach another request or caller.
+type Loaders struct {
+	client   *bentley.Client
+	itwins   *dataloader.Loader[string, *bentley.ITwin]
+	accounts *dataloader.Loader[string, *bentley.ITwin]
+	members  *dataloader.Loader[memberKey, *bentley.Member]
+	users    *dataloader.Loader[string, *bentley.User]
+	me       memo[*bentley.User]
+	primary  memo[*bentley.ITwin]
+}
+
+// NewLoaders returns fresh loaders for one request.
+func NewLoaders(client *bentley.Client, wait time.Duration) *Loaders {
+	l := &Loaders{client: client}
+	l.itwins = dataloader.NewBatchedLoader(fetchEach(client.GetITwin),
+		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
+	l.accounts = dataloader.NewBatchedLoader(fetchEach(client.GetITwinAccount),
+		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
+	l.members = dataloader.NewBatchedLoader(fetchEach(func(ctx context.Context, k memberKey) (*bentley.Member, error) {
+		return client.GetUserMember(ctx, k.itwinID, k.memberID)
+	}), dataloader.WithWait[memberKey, *bentley.Member](wait), dataloader.WithBatchCapacity[memberKey, *bentley.Member](maxFanOut))
+	l.users = dataloader.NewBatchedLoader(l.fetchUsers,
+		dataloader.WithWait[string, *bentley.User](wait), dataloader.WithBatchCapacity[string, *bentley.User](bentley.MaxUsersPerCall))
+	return l
+}
+
+// ITwin loads an iTwin by (lower-case) id.
+func (l *Loaders) ITwin(ctx context.Context, id string) (*bentley.ITwin, error) {
+	return load(ctx, l.itwins, id)
+}
+
+// Account loads the Account owning the iTwin with the given id.
+func (l *Loaders) Account(ctx context.Context, itwinID string) (*bentley.ITwin, error) {
+	return load(ctx, l.accounts, itwinID)
+}
+
+// Member loads a user member of an iTwin.
+func (l *Loaders) Member(ctx context.Context, itwinID, memberID string) (*bentley.Member, error) {
+	return load(ctx, l.members, memberKey{itwinID: itwinID, memberID: memberID})
+}
+
+// User loads a user profile; it returns nil and no error when the Users API leaves the user out.
+func (l *Loaders) User(ctx context.Context, id string) (*bentley.User, error) {
+	return load(ctx, l.users, id)
+}
+
+// Users loads many profiles at once, one result and one error slot per id.
+func (l *Loaders) Users(ctx context.Context, ids []string) ([]*bentley.User, []error) {
+	users, errs := l.users.LoadMany(ctx, ids)()
+	for i, err := range errs {
+		if err != nil && bentley.IsTemporary(err) {
+			l.users.Clear(ctx, ids[i])
+		}
+	}
+	return users, errs
+}
+
+// Me loads the caller's own profile once per request.
+func (l *Loaders) Me(ctx context.Context) (*bentley.User, error) {
+	return l.me.get(ctx, l.client.GetMe)
+}
+
+// PrimaryAccount loads the caller's primary account once per request.
+func (l *Loaders) PrimaryAccount(ctx context.Context) (*bentley.ITwin, error) {
+	return l.primary.get(ctx, l.client.GetMyPrimaryAccount)
+}
+
+// load waits for one key and forgets a transient failure, so a later field of the same request
+// asks again instead of repeating a 429 or 503 the platform may already have recovered from.
+func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) (V, error) {
+	v, err := l.Load(ctx, key)()
+	if err != nil && bentley.IsTemporary(err) {
+		l.Clear(ctx, key)
+	}
+	return v, err
+}
+
+// fetchEach adapts a one-key platform call to a batch function: the batch's calls run
+// concurrently and the results come back in key order, one per key.
+func fetchEach[K comparable, V any](fetch func(context.Context, K) (V, error)) dataloader.BatchFunc[K, V] {
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		results := make([]*dataloader.Result[V], len(keys))
+		var wg sync.WaitGroup
+		for i, k := range keys {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := fetch(ctx, k)
+				results[i] = &dataloader.Result[V]{Data: v, Error: err}
+			}()
+		}
+		wg.Wait()
+		return results
+	}
+}
+
+// fetchUsers resolves a batch of user ids with POST /users/getbyidlist, at most MaxUsersPerCall
+// ids a call, calls running concurrently. The platform answers in no particular order and
+// leaves out users it does not return, so results are matched by id: a left-out id gets nil.
+func (l *Loaders) fetchUsers(ctx context.Context, ids []string) []*dataloader.Result[*bentley.User] {
+	results := make([]*dataloader.Result[*bentley.User], len(ids))
+	var wg sync.WaitGroup
+	for start := 0; start < len(ids); start += bentley.MaxUsersPerCall {
+		chunk := ids[start:min(start+bentley.MaxUsersPerCall, len(ids))]
+		out := results[start : start+len(chunk)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			users, err := l.client.GetUsers(ctx, chunk)
+			byID := make(map[string]*bentley.User, len(users))
+			for i := range users {
+				byID[strings.ToLower(users[i].ID)] = &users[i]
+			}
+			for i, id := range chunk {
+				out[i] = &dataloader.Result[*bentley.User]{Data: byID[id], Error: err}
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// memo holds one value per request, fetched at most once unless the fetch failed transiently.
+type memo[V any] struct {
+	mu   sync.Mutex
+	done bool
+	v    V
+	err  error
+}
+
+func (m *memo[V]) get(ctx context.Context, fetch func(context.Context) (V, error)) (V, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.done {
+		return m.v, m.err
+	}
+	v, err := fetch(ctx)
+	if err == nil || !bentley.IsTemporary(err) {
+		m.done, m.v, m.err = true, v, err
+	}
+	return v, err
+}
+
+type loadersKey struct{}
+
+// loadersFrom returns the request's loaders; Middleware puts them there.
+func loadersFrom(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(loadersKey{}).(*Loaders)
+	return l
+}
+
+// Middleware gives every request its own Loaders and puts the caller's bearer token, when the
+// request has one, into the context for the platform calls the loaders make.
+func Middleware(client *bentley.Client, wait time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if token, ok := bearerToken(r); ok {
+			ctx = bentley.WithToken(ctx, token)
+		}
+		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(client, wait))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer <token>" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}

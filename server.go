@@ -1,0 +1,148 @@
+// Command gateway serves one GraphQL graph over Bentley's iTwin Platform (iTwins, Access
+// Control and Users). With no configuration it serves an embedded platform emulator.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the gateway and blocks until ctx is cancelled or SIGINT/SIGTERM arrives, then
+// shuts down gracefully. Tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = io.WriteString(stdout, usage())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stdout)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	baseURL := cfg.apiURL
+	if baseURL == "" {
+		emu, url, shutdown, err := startEmulator()
+		if err != nil {
+			return err
+		}
+		defer shutdown()
+		baseURL = url
+		show := emu.Showcase()
+		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
+			"emulator", url,
+			"demo_header", `{"Authorization": "Bearer `+show.Token+`"}`,
+			"demo_itwin", show.ITwinID,
+			"demo_member", show.MemberID)
+	}
+
+	client, err := bentley.NewClient(bentley.WithBaseURL(baseURL), bentley.WithTimeout(cfg.upstreamTimeout))
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(graph.Options{Client: client, Logger: logger}))
+	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      cfg.upstreamTimeout + 20*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// startEmulator serves the embedded platform emulator on a loopback port, so the gateway talks
+// to it over real HTTP exactly as it would to the platform.
+func startEmulator() (*emulator.Emulator, string, func(), error) {
+	emu := emulator.New()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("emulator: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	shutdown := func() {
+		emu.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return emu, "http://" + ln.Addr().String(), shutdown, nil
+}
+
+// newLogger logs JSON unless LOG_FORMAT says text, or says auto and stdout is a terminal.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	format := cfg.logFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
