@@ -74,11 +74,20 @@ func (l *Loaders) User(ctx context.Context, id string) (*bentley.User, error) {
 	return load(ctx, l.users, id)
 }
 
-// Users loads many profiles at once, one result and one error slot per id.
+// Users loads many profiles at once, one result and one error slot per id. Every key is
+// enqueued from this goroutine before any is awaited (Load does not block), so all of them land
+// in the same batch window; the library's LoadMany starts a goroutine per key instead, and a
+// long list then straggles over several windows and upstream calls.
 func (l *Loaders) Users(ctx context.Context, ids []string) ([]*bentley.User, []error) {
-	users, errs := l.users.LoadMany(ctx, ids)()
-	for i, err := range errs {
-		if err != nil && bentley.IsTemporary(err) {
+	thunks := make([]dataloader.Thunk[*bentley.User], len(ids))
+	for i, id := range ids {
+		thunks[i] = l.users.Load(ctx, id)
+	}
+	users := make([]*bentley.User, len(ids))
+	errs := make([]error, len(ids))
+	for i, thunk := range thunks {
+		users[i], errs[i] = thunk()
+		if errs[i] != nil && bentley.IsTemporary(errs[i]) {
 			l.users.Clear(ctx, ids[i])
 		}
 	}

@@ -19,6 +19,11 @@ type Showcase struct {
 	Token    string
 	ITwinID  string
 	MemberID string
+	// GuestID is a member of the iTwin from another organization: Access Control lists them,
+	// the Users API does not return them to the caller.
+	GuestID string
+	// DeletedID is a member deleted from IMS: Access Control reports null profile fields.
+	DeletedID string
 }
 
 // DemoUsers lists every user that can authenticate, organization administrators first.
@@ -48,5 +53,24 @@ func (e *Emulator) Showcase() Showcase {
 			project = t
 		}
 	}
-	return Showcase{Token: users[0].token, ITwinID: project.id, MemberID: users[1].id}
+	show := Showcase{Token: users[0].token, ITwinID: project.id, MemberID: users[1].id}
+	for _, m := range project.members {
+		switch {
+		case m.user.deleted && show.DeletedID == "":
+			show.DeletedID = m.user.id
+		case m.user.org != contoso && show.GuestID == "":
+			show.GuestID = m.user.id
+		}
+	}
+	return show
+}
+
+// ITwinID returns the id of the iTwin with the given number ("WP-01-CON"), if there is one.
+func (e *Emulator) ITwinID(number string) (string, bool) {
+	for _, t := range e.data.itwins {
+		if t.number == number {
+			return t.id, true
+		}
+	}
+	return "", false
 }

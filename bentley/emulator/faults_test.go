@@ -78,9 +78,9 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("latency and request log", func(t *testing.T) {
-		f.emu.Reset()
+		// A fresh emulator: the hang above is logged whenever its handler notices the client left.
+		f := newFixture(t)
 		f.emu.SetLatency(20 * time.Millisecond)
-		defer f.emu.SetLatency(0)
 		me.do(t, f.srv)
 		log := f.emu.Requests()
 		if len(log) != 1 {

@@ -1,0 +1,294 @@
+package bentley_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+)
+
+// setup starts an emulator and a client pointed at it; ctx carries the showcase caller's token.
+func setup(t *testing.T) (*emulator.Emulator, *bentley.Client, context.Context, emulator.Showcase) {
+	emu, url := startEmulator(t)
+	c, err := bentley.NewClient(bentley.WithBaseURL(url), bentley.WithTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := emu.Showcase()
+	return emu, c, bentley.WithToken(context.Background(), show.Token), show
+}
+
+func startEmulator(t *testing.T) (*emulator.Emulator, string) {
+	t.Helper()
+	emu := emulator.New()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	t.Cleanup(emu.Close)
+	return emu, srv.URL
+}
+
+func TestGetITwinFullRepresentation(t *testing.T) {
+	emu, c, ctx, show := setup(t)
+	it, err := c.GetITwin(ctx, show.ITwinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.ID != show.ITwinID || it.Class != "Endeavor" || it.SubClass != "Project" || it.Status != "Active" {
+		t.Errorf("got %+v", it)
+	}
+	// Only the full representation carries these; the client asks for it with Prefer.
+	if it.ITwinAccountID == nil || it.CreatedDateTime == nil || it.Latitude == nil || it.DataCenterLocation != "East US" {
+		t.Errorf("full representation fields missing: %+v", it)
+	}
+	if emu.Calls(emulator.EndpointITwin) != 1 {
+		t.Errorf("calls = %d, want 1", emu.Calls(emulator.EndpointITwin))
+	}
+}
+
+func TestAccountsAskForTheRepresentation(t *testing.T) {
+	_, c, ctx, show := setup(t)
+	acc, err := c.GetITwinAccount(ctx, show.ITwinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	primary, err := c.GetMyPrimaryAccount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*bentley.ITwin{acc, primary} {
+		// status is absent from the summary: present only because Prefer asked for the full one.
+		if a.Class != "Account" || a.SubClass != "Account" || a.Status != "Active" || a.CreatedDateTime == nil {
+			t.Errorf("account %+v: want class and subClass Account with the full representation", a)
+		}
+	}
+	if acc.ID != primary.ID {
+		t.Errorf("showcase project's account %s is not the caller's primary account %s", acc.ID, primary.ID)
+	}
+}
+
+func TestGetUserMember(t *testing.T) {
+	_, c, ctx, show := setup(t)
+	m, err := c.GetUserMember(ctx, show.ITwinID, show.MemberID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != show.MemberID || m.Email == nil || *m.Email != "grace.hopper@contoso.example" || m.Organization == nil {
+		t.Errorf("member %+v", m)
+	}
+	if len(m.Roles) == 0 || m.Roles[0].ID == "" || m.Roles[0].DisplayName == "" {
+		t.Errorf("roles %+v", m.Roles)
+	}
+}
+
+func TestUsers(t *testing.T) {
+	emu, c, ctx, show := setup(t)
+	me, err := c.GetMe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me.DisplayName == nil || me.City == nil || me.CreatedDateTime == nil || me.OrganizationName == nil {
+		t.Errorf("me lacks the /me fields: %+v", me)
+	}
+	u, err := c.GetUser(ctx, show.MemberID)
+	if err != nil || u.ID != show.MemberID || u.GivenName == nil || *u.GivenName != "Grace" {
+		t.Fatalf("GetUser = %+v, %v", u, err)
+	}
+	unknown := "00000000-0000-4000-8000-000000000000"
+	users, err := c.GetUsers(ctx, []string{show.MemberID, me.ID, unknown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 {
+		t.Errorf("GetUsers returned %d users, want 2 (the unknown id left out)", len(users))
+	}
+	emu.Reset()
+	if users, err := c.GetUsers(ctx, nil); err != nil || len(users) != 0 || emu.TotalCalls() != 0 {
+		t.Errorf("GetUsers(nil) = %v, %v with %d calls; want empty, no call", users, err, emu.TotalCalls())
+	}
+	tooMany := make([]string, bentley.MaxUsersPerCall+1)
+	if _, err := c.GetUsers(ctx, tooMany); !errors.Is(err, bentley.ErrTooManyIDs) || emu.TotalCalls() != 0 {
+		t.Errorf("GetUsers(1001 ids) = %v with %d calls; want ErrTooManyIDs and no call", err, emu.TotalCalls())
+	}
+}
+
+func TestErrors(t *testing.T) {
+	emu, c, ctx, show := setup(t)
+	unknown := "00000000-0000-4000-8000-000000000000"
+
+	t.Run("not found envelopes", func(t *testing.T) {
+		cases := []struct {
+			name string
+			call func() error
+			code string
+		}{
+			{"itwin", func() error { _, err := c.GetITwin(ctx, unknown); return err }, "iTwinNotFound"},
+			{"account", func() error { _, err := c.GetITwinAccount(ctx, unknown); return err }, "iTwinNotFound"},
+			{"member's itwin", func() error { _, err := c.GetUserMember(ctx, unknown, show.MemberID); return err }, "ItwinNotFound"},
+			{"member", func() error { _, err := c.GetUserMember(ctx, show.ITwinID, unknown); return err }, "TeamMemberNotFound"},
+			{"user", func() error { _, err := c.GetUser(ctx, unknown); return err }, "UserNotFound"},
+		}
+		for _, tc := range cases {
+			err := tc.call()
+			var e *bentley.Error
+			if !errors.As(err, &e) || e.Status != 404 || e.Code != tc.code || !bentley.IsNotFound(err) || bentley.IsTemporary(err) {
+				t.Errorf("%s: %#v, want a 404 *bentley.Error with code %s", tc.name, err, tc.code)
+			}
+		}
+	})
+
+	t.Run("no token means no call", func(t *testing.T) {
+		emu.Reset()
+		_, err := c.GetMe(context.Background())
+		if !errors.Is(err, bentley.ErrNoCredentials) || emu.TotalCalls() != 0 {
+			t.Errorf("err %v, %d calls; want ErrNoCredentials and none", err, emu.TotalCalls())
+		}
+	})
+
+	t.Run("invalid token", func(t *testing.T) {
+		_, err := c.GetMe(bentley.WithToken(context.Background(), "forged"))
+		var e *bentley.Error
+		if !errors.As(err, &e) || e.Status != 401 {
+			t.Errorf("err %v, want 401", err)
+		}
+		if strings.Contains(err.Error(), "forged") {
+			t.Errorf("error %q contains the token", err)
+		}
+	})
+
+	t.Run("429 with Retry-After", func(t *testing.T) {
+		emu.Reset()
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "7", Times: 1})
+		_, err := c.GetMe(ctx)
+		var e *bentley.Error
+		if !errors.As(err, &e) || e.Status != 429 || e.Code != "RateLimitExceeded" || e.RetryAfter != 7*time.Second || !bentley.IsTemporary(err) {
+			t.Errorf("err %#v", err)
+		}
+	})
+
+	t.Run("malformed and oversized answers", func(t *testing.T) {
+		emu.Reset()
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointITwin, Kind: emulator.FaultMalformed, Times: 1})
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointITwin, Kind: emulator.FaultOversized, Size: 9 << 20, Times: 1})
+		for _, kind := range []string{"malformed", "oversized"} {
+			if _, err := c.GetITwin(ctx, show.ITwinID); !errors.Is(err, bentley.ErrMalformedResponse) {
+				t.Errorf("%s: err %v, want ErrMalformedResponse", kind, err)
+			}
+		}
+	})
+
+	t.Run("timeout and reset are unavailability", func(t *testing.T) {
+		emu, url := startEmulator(t)
+		fast, err := bentley.NewClient(bentley.WithBaseURL(url), bentley.WithTimeout(100*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang, Times: 1})
+		start := time.Now()
+		_, err = fast.GetMe(ctx)
+		if !errors.Is(err, bentley.ErrUnavailable) || !bentley.IsTemporary(err) {
+			t.Errorf("hang: err %v, want ErrUnavailable", err)
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("hang: the per-call deadline was not applied")
+		}
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultReset})
+		if _, err := fast.GetMe(ctx); !errors.Is(err, bentley.ErrUnavailable) {
+			t.Errorf("reset: err %v, want ErrUnavailable", err)
+		}
+	})
+
+	t.Run("caller cancellation stays recognisable", func(t *testing.T) {
+		emu.Reset()
+		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang, Times: 1})
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(20*time.Millisecond, cancel)
+		if _, err := c.GetMe(cctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("err %v, want context.Canceled", err)
+		}
+	})
+}
+
+func TestErrorBodiesThatAreNotTheEnvelope(t *testing.T) {
+	// A proxy in front of the platform may answer with HTML or nothing at all.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Retry-After", time.Now().Add(90*time.Second).UTC().Format(http.TimeFormat))
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><body>Bad gateway: secret-internal-hostname</body></html>")
+	}))
+	defer srv.Close()
+	c, err := bentley.NewClient(bentley.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetMe(bentley.WithToken(context.Background(), "t"))
+	var e *bentley.Error
+	if !errors.As(err, &e) || e.Status != 502 || e.Code != "" || !e.Temporary() {
+		t.Fatalf("err %#v, want a 502 *bentley.Error without code", err)
+	}
+	if e.RetryAfter < 80*time.Second || e.RetryAfter > 90*time.Second {
+		t.Errorf("RetryAfter %s from an HTTP date 90s ahead", e.RetryAfter)
+	}
+	if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("error %q leaks the body or URL", err)
+	}
+}
+
+func TestRequestShape(t *testing.T) {
+	// What the client puts on the wire, seen by a server that records it.
+	type seen struct{ method, path, rawPath, accept, prefer, auth, contentType, body string }
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- seen{r.Method, r.URL.Path, r.URL.RawPath, r.Header.Get("Accept"), r.Header.Get("Prefer"), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(body)}
+		w.WriteHeader(404)
+	}))
+	defer srv.Close()
+	c, err := bentley.NewClient(bentley.WithBaseURL(srv.URL + "/platform/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := bentley.WithToken(context.Background(), "tok")
+	cases := []struct {
+		name string
+		call func()
+		want seen
+	}{
+		{"itwin with escaped id", func() { _, _ = c.GetITwin(ctx, "a/../b?c") },
+			seen{method: "GET", path: "/platform/itwins/a/../b?c", rawPath: "/platform/itwins/a%2F..%2Fb%3Fc", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
+		{"account", func() { _, _ = c.GetITwinAccount(ctx, "x") },
+			seen{method: "GET", path: "/platform/itwins/x/account", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
+		{"member is v2", func() { _, _ = c.GetUserMember(ctx, "i", "m") },
+			seen{method: "GET", path: "/platform/accesscontrol/itwins/i/members/users/m", accept: "application/vnd.bentley.itwin-platform.v2+json", auth: "Bearer tok"}},
+		{"getbyidlist sends a bare array", func() { _, _ = c.GetUsers(ctx, []string{"a", "b"}) },
+			seen{method: "POST", path: "/platform/users/getbyidlist", accept: "application/vnd.bentley.itwin-platform.v1+json", auth: "Bearer tok", contentType: "application/json", body: `["a","b"]`}},
+	}
+	for _, tc := range cases {
+		tc.call()
+		if s := <-got; s != tc.want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, s, tc.want)
+		}
+	}
+}
+
+func TestNewClientValidatesOptions(t *testing.T) {
+	for _, raw := range []string{"", "api.bentley.com", "ftp://x", "https://api.bentley.com?x=1", "https://user:pw@api.bentley.com"} {
+		if _, err := bentley.NewClient(bentley.WithBaseURL(raw)); err == nil {
+			t.Errorf("WithBaseURL(%q) accepted", raw)
+		}
+	}
+	if _, err := bentley.NewClient(bentley.WithTimeout(0)); err == nil {
+		t.Error("WithTimeout(0) accepted")
+	}
+	if tr := bentley.NewTransport(); tr.MaxIdleConnsPerHost <= 2 {
+		t.Errorf("MaxIdleConnsPerHost = %d; fan-out to one host needs more than Go's default of 2", tr.MaxIdleConnsPerHost)
+	}
+}

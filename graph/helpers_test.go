@@ -1,0 +1,166 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// env is a gateway served over real HTTP in front of an emulator, also over real HTTP.
+type env struct {
+	emu  *emulator.Emulator
+	url  string
+	show emulator.Showcase
+	logs *lockedWriter
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	t.Cleanup(upstream.Close)
+	t.Cleanup(emu.Close)
+	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedWriter{}
+	logger := slog.New(slog.NewJSONHandler(logs, nil))
+	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait}))
+	t.Cleanup(gw.Close)
+	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs}
+}
+
+// gqlError is one entry of a GraphQL response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type gqlResponse struct {
+	Data   map[string]json.RawMessage `json:"data"`
+	Errors []gqlError                 `json:"errors"`
+	status int
+}
+
+// query POSTs a GraphQL request with the given bearer token ("" sends none).
+func (e *env) query(t *testing.T, token, query string, vars map[string]any) gqlResponse {
+	t.Helper()
+	resp, err := e.post(token, query, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// post is query without a testing.T, for goroutines.
+func (e *env) post(token, query string, vars map[string]any) (gqlResponse, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, e.url+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return gqlResponse{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return gqlResponse{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return gqlResponse{}, err
+	}
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return gqlResponse{}, fmt.Errorf("response is not JSON: %v\n%s", err, raw)
+	}
+	out.status = resp.StatusCode
+	return out, nil
+}
+
+// field decodes data[name] into v, failing the test when it cannot.
+func (r gqlResponse) field(t *testing.T, name string, v any) {
+	t.Helper()
+	if err := r.decode(name, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// decode decodes data[name] into v; safe to call from any goroutine.
+func (r gqlResponse) decode(name string, v any) error {
+	raw, ok := r.Data[name]
+	if !ok {
+		return fmt.Errorf("no data.%s in response (errors: %+v)", name, r.Errors)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("data.%s: %v", name, err)
+	}
+	return nil
+}
+
+// isNull reports whether data[name] is present and null.
+func (r gqlResponse) isNull(name string) bool {
+	raw, ok := r.Data[name]
+	return ok && string(raw) == "null"
+}
+
+// errorAt returns the error whose path starts with the given segments.
+func (r gqlResponse) errorAt(path ...any) *gqlError {
+	for i := range r.Errors {
+		p := r.Errors[i].Path
+		if len(p) < len(path) {
+			continue
+		}
+		match := true
+		for j := range path {
+			if p[j] != path[j] {
+				match = false
+			}
+		}
+		if match {
+			return &r.Errors[i]
+		}
+	}
+	return nil
+}
+
+func (e *gqlError) code() string {
+	if e == nil {
+		return ""
+	}
+	c, _ := e.Extensions["code"].(string)
+	return c
+}
+
+// lockedWriter serialises writes from concurrent loggers into one buffer.
+type lockedWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

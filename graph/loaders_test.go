@@ -1,0 +1,113 @@
+package graph
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+)
+
+func newLoaders(t *testing.T) (*emulator.Emulator, *Loaders, context.Context, emulator.Showcase) {
+	t.Helper()
+	emu := emulator.New()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	t.Cleanup(emu.Close)
+	client, err := bentley.NewClient(bentley.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := emu.Showcase()
+	return emu, NewLoaders(client, DefaultBatchWait), bentley.WithToken(context.Background(), show.Token), show
+}
+
+func TestTransientFailuresAreNotCached(t *testing.T) {
+	emu, l, ctx, show := newLoaders(t)
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointUsersByIDList, Kind: emulator.FaultStatus, Status: 503, Times: 1})
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointITwin, Kind: emulator.FaultStatus, Status: 429, Times: 1})
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 502, Times: 1})
+
+	if _, err := l.User(ctx, show.MemberID); err == nil {
+		t.Fatal("first user load: want the injected 503")
+	}
+	if u, err := l.User(ctx, show.MemberID); err != nil || u == nil {
+		t.Fatalf("second user load = %v, %v; want the user (the 503 must not be cached)", u, err)
+	}
+	if _, err := l.ITwin(ctx, show.ITwinID); err == nil {
+		t.Fatal("first iTwin load: want the injected 429")
+	}
+	if it, err := l.ITwin(ctx, show.ITwinID); err != nil || it == nil {
+		t.Fatalf("second iTwin load = %v, %v", it, err)
+	}
+	if _, err := l.Me(ctx); err == nil {
+		t.Fatal("first me: want the injected 502")
+	}
+	if me, err := l.Me(ctx); err != nil || me == nil {
+		t.Fatalf("second me = %v, %v", me, err)
+	}
+	if emu.Calls(emulator.EndpointUsersByIDList) != 2 || emu.Calls(emulator.EndpointITwin) != 2 || emu.Calls(emulator.EndpointMe) != 2 {
+		t.Errorf("calls: users %d, itwin %d, me %d; want 2 each", emu.Calls(emulator.EndpointUsersByIDList),
+			emu.Calls(emulator.EndpointITwin), emu.Calls(emulator.EndpointMe))
+	}
+}
+
+func TestDefinitiveAnswersAreCached(t *testing.T) {
+	emu, l, ctx, show := newLoaders(t)
+	unknown := "00000000-0000-4000-8000-000000000000"
+	for i := 0; i < 3; i++ {
+		if _, err := l.ITwin(ctx, unknown); !bentley.IsNotFound(err) {
+			t.Fatalf("load %d: %v, want not found", i, err)
+		}
+		if u, err := l.User(ctx, unknown); u != nil || err != nil {
+			t.Fatalf("user load %d: %v, %v; want nil, nil", i, u, err)
+		}
+		if _, err := l.Me(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Member(ctx, show.ITwinID, show.MemberID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ep := range []string{emulator.EndpointITwin, emulator.EndpointUsersByIDList, emulator.EndpointMe, emulator.EndpointUserMember} {
+		if n := emu.Calls(ep); n != 1 {
+			t.Errorf("%s calls = %d, want 1 for three loads", ep, n)
+		}
+	}
+}
+
+func TestEnumConversion(t *testing.T) {
+	cases := map[string]string{
+		"Account": "ACCOUNT", "Asset": "ASSET", "Portfolio": "PORTFOLIO", "Program": "PROGRAM",
+		"Project": "PROJECT", "WorkPackage": "WORK_PACKAGE", "Thing": "THING", "Endeavor": "ENDEAVOR",
+		"Active": "ACTIVE", "Inactive": "INACTIVE", "Trial": "TRIAL",
+	}
+	for upstream, gql := range cases {
+		if got := enumFromUpstream(upstream); got != gql {
+			t.Errorf("enumFromUpstream(%q) = %q, want %q", upstream, got, gql)
+		}
+		if got := enumToUpstream(gql); got != upstream {
+			t.Errorf("enumToUpstream(%q) = %q, want %q", gql, got, upstream)
+		}
+	}
+	if _, err := toITwin(&bentley.ITwin{ID: "x", Class: "Spaceship", SubClass: "Project"}); err == nil {
+		t.Error("an unknown class was accepted")
+	}
+}
+
+func TestParseID(t *testing.T) {
+	good := []string{"76c1102e-4f33-4dfa-ad93-bcd9ab717977", "76C1102E-4F33-4DFA-AD93-BCD9AB717977"}
+	bad := []string{"", "me", "76c1102e4f334dfaad93bcd9ab717977", "76c1102e-4f33-4dfa-ad93-bcd9ab71797", "../../users/me",
+		"76c1102e-4f33-4dfa-ad93-bcd9ab71797g", "{76c1102e-4f33-4dfa-ad93-bcd9ab717977}", "76c1102e-4f33-4dfa-ad93_bcd9ab717977"}
+	for _, id := range good {
+		if got, err := parseID("id", id); err != nil || got != "76c1102e-4f33-4dfa-ad93-bcd9ab717977" {
+			t.Errorf("parseID(%q) = %q, %v", id, got, err)
+		}
+	}
+	for _, id := range bad {
+		if _, err := parseID("id", id); err == nil {
+			t.Errorf("parseID(%q) accepted", id)
+		}
+	}
+}

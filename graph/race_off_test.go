@@ -1,0 +1,8 @@
+//go:build !race
+
+package graph_test
+
+import "github.com/itwin-graphql/gateway/graph"
+
+// testBatchWait is the production default when the race detector is off.
+const testBatchWait = graph.DefaultBatchWait
