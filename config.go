@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	cfg.host = get("HOST")
 	cfg.apiURL = strings.TrimRight(get("BENTLEY_API_URL"), "/")
+	if cfg.apiURL != "" {
+		if u, err := url.Parse(cfg.apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return config{}, fmt.Errorf("BENTLEY_API_URL: %q is not an absolute http(s) URL such as https://api.bentley.com", cfg.apiURL)
+		}
+	}
 	if cfg.upstreamTimeout, err = positiveDuration("UPSTREAM_TIMEOUT", get("UPSTREAM_TIMEOUT")); err != nil {
 		return config{}, err
 	}

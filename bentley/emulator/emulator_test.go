@@ -68,7 +68,7 @@ func (c call) do(t *testing.T, srv *httptest.Server) (*http.Response, []byte) {
 type fixture struct {
 	emu                       *Emulator
 	srv                       *httptest.Server
-	ada, grace, katherine     *user
+	ada, grace, otherAdmin    *user
 	deleted                   *user
 	project, account, foreign *itwin
 	guest                     *user
@@ -88,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 	f.account = emu.data.itwinByID[f.project.accountID]
 	for _, u := range emu.data.users {
 		if u.org == emu.data.orgs[1] && u.orgAdmin {
-			f.katherine = u
+			f.otherAdmin = u
 		}
 		if u.org == f.ada.org && u.deleted && f.project.member(u.id) != nil && f.deleted == nil {
 			f.deleted = u
@@ -104,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 			break
 		}
 	}
-	if f.katherine == nil || f.deleted == nil || f.guest == nil {
+	if f.otherAdmin == nil || f.deleted == nil || f.guest == nil {
 		t.Fatal("dataset lacks an org admin of the second org, a deleted member or a guest member of the showcase project")
 	}
 	return f
@@ -147,10 +147,10 @@ func TestWireContract(t *testing.T) {
 		{"accesscontrol_wrong_version", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/members/users/" + f.grace.id, token: ada, accept: acceptV1}, 404},
 		{"users_me", call{method: "GET", path: "/users/me", token: ada, accept: acceptV1}, 200},
 		{"users_get", call{method: "GET", path: "/users/" + f.grace.id, token: ada, accept: acceptV1}, 200},
-		{"users_get_other_org", call{method: "GET", path: "/users/" + f.katherine.id, token: ada, accept: acceptV1}, 404},
+		{"users_get_other_org", call{method: "GET", path: "/users/" + f.otherAdmin.id, token: ada, accept: acceptV1}, 404},
 		{"users_get_deleted", call{method: "GET", path: "/users/" + f.deleted.id, token: ada, accept: acceptV1}, 404},
 		{"users_getbyidlist", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1,
-			body: fmt.Sprintf(`[%q,%q,%q,%q,"00000000-0000-4000-8000-000000000000"]`, f.grace.id, f.ada.id, f.katherine.id, f.deleted.id)}, 200},
+			body: fmt.Sprintf(`[%q,%q,%q,%q,"00000000-0000-4000-8000-000000000000"]`, f.grace.id, f.ada.id, f.otherAdmin.id, f.deleted.id)}, 200},
 		{"users_getbyidlist_none_known", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: `["00000000-0000-4000-8000-000000000000"]`}, 200},
 		{"users_getbyidlist_too_many", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: string(tooMany)}, 422},
 		{"users_getbyidlist_not_an_array", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: `{"ids":[]}`}, 422},

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// gateway is a gateway started through run, as main starts it.
+type gateway struct {
+	url    string
+	logs   *logSink
+	token  string
+	itwin  string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// logSink collects the JSON log lines run writes and hands over the first fields tests wait for.
+type logSink struct {
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   bytes.Buffer
+	ready chan map[string]any
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.raw.Write(p)
+	sc := bufio.NewScanner(bytes.NewReader(p))
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil {
+			s.lines = append(s.lines, line)
+			if line["msg"] == "listening" {
+				s.ready <- line
+			}
+		}
+	}
+	return len(p), nil
+}
+
+func (s *logSink) find(msg string) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if l["msg"] == msg {
+			return l
+		}
+	}
+	return nil
+}
+
+func (s *logSink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.raw.String()
+}
+
+func startGateway(t *testing.T, env map[string]string, args ...string) *gateway {
+	t.Helper()
+	base := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+	for k, v := range env {
+		base[k] = v
+	}
+	logs := &logSink{ready: make(chan map[string]any, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return base[k] }, logs) }()
+	select {
+	case line := <-logs.ready:
+		g := &gateway{url: "http://" + line["addr"].(string), logs: logs, cancel: cancel, done: done}
+		if emu := logs.find("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform"); emu != nil {
+			header := emu["demo_header"].(string)
+			g.token = header[strings.Index(header, "Bearer ")+7 : len(header)-2]
+			g.itwin = emu["demo_itwin"].(string)
+		}
+		t.Cleanup(func() { g.stop(t) })
+		return g
+	case err := <-done:
+		cancel()
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("gateway did not start")
+	}
+	return nil
+}
+
+func (g *gateway) stop(t *testing.T) {
+	t.Helper()
+	g.cancel()
+	select {
+	case err := <-g.done:
+		if err != nil {
+			t.Errorf("run returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("gateway did not shut down")
+	}
+}
+
+func TestServerServesTheEmulatorBackedGraph(t *testing.T) {
+	g := startGateway(t, nil)
+	if g.token == "" || g.itwin == "" {
+		t.Fatalf("startup log lacks the demo token and iTwin:\n%s", g.logs)
+	}
+
+	t.Run("healthz", func(t *testing.T) {
+		resp, err := http.Get(g.url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("GraphiQL at /", func(t *testing.T) {
+		resp, err := http.Get(g.url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "graphiql") || !strings.Contains(string(body), "/graphql") {
+			t.Errorf("status %d, body does not load GraphiQL against /graphql", resp.StatusCode)
+		}
+	})
+
+	query := `query($id: ID!) { itwin(id: $id) { displayName subClass account { displayName } } }`
+	check := func(t *testing.T, resp *http.Response) {
+		t.Helper()
+		defer resp.Body.Close()
+		var out struct {
+			Data struct {
+				Itwin struct {
+					DisplayName, SubClass string
+					Account               struct{ DisplayName string }
+				}
+			}
+			Errors []any
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Errors) > 0 || out.Data.Itwin.SubClass != "PROJECT" || out.Data.Itwin.Account.DisplayName != "Contoso Engineering" {
+			t.Errorf("got %+v", out)
+		}
+	}
+
+	t.Run("POST /graphql", func(t *testing.T) {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"id": g.itwin}})
+		req, _ := http.NewRequest("POST", g.url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, resp)
+	})
+
+	t.Run("GET /graphql", func(t *testing.T) {
+		vars, _ := json.Marshal(map[string]any{"id": g.itwin})
+		u := g.url + "/graphql?query=" + url.QueryEscape(query) + "&variables=" + url.QueryEscape(string(vars))
+		req, _ := http.NewRequest("GET", u, nil)
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, resp)
+	})
+
+	t.Run("the token never reaches the logs", func(t *testing.T) {
+		// The demo token is printed once on purpose, for GraphiQL; no request may log it again.
+		if n := strings.Count(g.logs.String(), g.token); n != 1 {
+			t.Errorf("token appears %d times in the logs, want only the startup hint", n)
+		}
+	})
+}
+
+func TestServerAgainstAnotherUpstream(t *testing.T) {
+	// Point one gateway at another gateway's embedded emulator through BENTLEY_API_URL.
+	first := startGateway(t, nil)
+	emu := first.logs.find("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform")["emulator"].(string)
+	second := startGateway(t, map[string]string{"BENTLEY_API_URL": emu + "/"})
+	if second.logs.find("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform") != nil {
+		t.Fatal("second gateway started its own emulator despite BENTLEY_API_URL")
+	}
+	req, _ := http.NewRequest("POST", second.url+"/graphql", strings.NewReader(`{"query":"{ me { email } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+first.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "ada.lovelace@contoso.example") {
+		t.Errorf("body %s", body)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	bad := []map[string]string{
+		{"PORT": "eighty"},
+		{"PORT": "70000"},
+		{"UPSTREAM_TIMEOUT": "soon"},
+		{"UPSTREAM_TIMEOUT": "-1s"},
+		{"SHUTDOWN_TIMEOUT": "0s"},
+		{"LOG_FORMAT": "xml"},
+		{"LOG_LEVEL": "chatty"},
+		{"BENTLEY_API_URL": "api.bentley.com"},
+	}
+	for _, env := range bad {
+		err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
+		if err == nil {
+			t.Errorf("%v: accepted", env)
+			continue
+		}
+		for k := range env {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("%v: error %q does not name the setting", env, err)
+			}
+		}
+	}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, func(string) string { return "" }, &out); err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(out.String(), "--"+s.flag) || !strings.Contains(out.String(), s.env) {
+			t.Errorf("--help does not list %s / --%s", s.env, s.flag)
+		}
+	}
+
+	cfg, err := loadConfig([]string{"--port", "9090"}, func(k string) string { return map[string]string{"PORT": "7070", "UPSTREAM_TIMEOUT": "3s"}[k] })
+	if err != nil || cfg.port != "9090" || cfg.upstreamTimeout != 3*time.Second {
+		t.Errorf("flags must override the environment, which overrides defaults: %+v, %v", cfg, err)
+	}
+}
