@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -37,7 +38,12 @@ func NewHandler(opts Options) http.Handler {
 	if opts.BatchWait <= 0 {
 		opts.BatchWait = DefaultBatchWait
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+	return Middleware(opts.Client, opts.BatchWait, newServer(NewExecutableSchema(Config{Resolvers: &Resolver{}}), opts))
+}
+
+// newServer configures gqlgen's server around an executable schema.
+func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -45,5 +51,5 @@ func NewHandler(opts Options) http.Handler {
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
-	return Middleware(opts.Client, opts.BatchWait, srv)
+	return srv
 }
