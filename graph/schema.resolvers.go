@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/itwin-graphql/gateway/graph/model"
@@ -18,7 +19,7 @@ func (r *iTwinResolver) Account(ctx context.Context, obj *model.ITwin) (*model.A
 	if err != nil {
 		return nil, err
 	}
-	t, err := l.Account(ctx, obj.ID)
+	t, err := l.Account(ctx, strings.ToLower(obj.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +36,8 @@ func (r *iTwinResolver) Member(ctx context.Context, obj *model.ITwin, id string)
 	if err != nil {
 		return nil, err
 	}
-	m, err := l.Member(ctx, obj.ID, id)
+	l.prefetchMemberUser(ctx, id)
+	m, err := l.Member(ctx, strings.ToLower(obj.ID), id)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +50,7 @@ func (r *memberResolver) User(ctx context.Context, obj *model.Member) (*model.Us
 	if err != nil {
 		return nil, err
 	}
-	u, err := l.User(ctx, obj.ID)
+	u, err := l.User(ctx, strings.ToLower(obj.ID))
 	if err != nil || u == nil {
 		// A member the Users API leaves out (another organization, or deleted) is null, not an error.
 		return nil, err
@@ -142,6 +144,7 @@ func (r *queryResolver) Itwin(ctx context.Context, id string) (*model.ITwin, err
 	if err != nil {
 		return nil, err
 	}
+	l.prefetchITwin(ctx, id)
 	t, err := l.ITwin(ctx, id)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,118 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+)
+
+// assertOneRound checks from the emulator's request log that the calls overlapped in time:
+// every call started before the first one finished, so the query took one upstream round trip.
+func assertOneRound(t *testing.T, log []emulator.Request, want int) {
+	t.Helper()
+	if len(log) != want {
+		t.Fatalf("%d upstream calls, want %d: %+v", len(log), want, log)
+	}
+	firstEnd := log[0].End
+	for _, r := range log {
+		if r.End.Before(firstEnd) {
+			firstEnd = r.End
+		}
+	}
+	for _, r := range log {
+		if !r.Start.Before(firstEnd) {
+			t.Errorf("%s started %s after the first call finished: a second round trip",
+				r.Endpoint, r.Start.Sub(firstEnd))
+		}
+	}
+}
+
+func TestAggregationIsOneRoundTrip(t *testing.T) {
+	e := newEnv(t)
+	// The latency makes rounds visible: a call that waited for another would start at least
+	// 50 ms after the first one started, long after it finished.
+	e.emu.SetLatency(50 * time.Millisecond)
+	resp := e.query(t, e.show.Token, aggregationQuery, map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID})
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	var got aggregation
+	resp.field(t, "itwin", &got)
+	if got.Member == nil || got.Member.User == nil || got.Account.DisplayName == "" {
+		t.Fatalf("incomplete answer %+v", got)
+	}
+	assertOneRound(t, e.emu.Requests(), 4)
+}
+
+func TestPrefetchFollowsTheQueryShape(t *testing.T) {
+	cases := []struct {
+		name  string
+		query string
+		calls map[string]int
+	}{
+		{"nothing below the iTwin", `query($it: ID!) { itwin(id: $it) { id } }`,
+			map[string]int{emulator.EndpointITwin: 1}},
+		{"account only", `query($it: ID!) { itwin(id: $it) { account { id } } }`,
+			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1}},
+		{"member without user", `query($it: ID!, $m: ID!) { itwin(id: $it) { member(id: $m) { email } } }`,
+			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointUserMember: 1}},
+		{"through fragments and aliases", `query($it: ID!, $m: ID!) { itwin(id: $it) { ...T } }
+			fragment T on ITwin { a: account { id } mm: member(id: $m) { ... on Member { user { id } } } }`,
+			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1, emulator.EndpointUserMember: 1, emulator.EndpointUsersByIDList: 1}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.emu.SetLatency(20 * time.Millisecond)
+			vars := map[string]any{"it": e.show.ITwinID}
+			if strings.Contains(tc.query, "$m") {
+				vars["m"] = e.show.MemberID
+			}
+			resp := e.query(t, e.show.Token, tc.query, vars)
+			if len(resp.Errors) > 0 {
+				t.Fatalf("errors: %+v", resp.Errors)
+			}
+			total := 0
+			for endpoint, n := range tc.calls {
+				total += n
+				if got := e.emu.Calls(endpoint); got != n {
+					t.Errorf("%s calls = %d, want %d", endpoint, got, n)
+				}
+			}
+			assertOneRound(t, e.emu.Requests(), total)
+		})
+	}
+}
+
+func TestSpeculativeErrorsAreDropped(t *testing.T) {
+	e := newEnv(t)
+	unknown := "00000000-0000-4000-8000-000000000000"
+	// The iTwin does not exist, so its account and member loads, already under way, fail too;
+	// only the iTwin's own NOT_FOUND may be reported.
+	q := fmt.Sprintf(`{ itwin(id: %q) { id account { id } member(id: %q) { user { id } } } }`, unknown, e.show.MemberID)
+	resp := e.query(t, e.show.Token, q, nil)
+	if len(resp.Errors) != 1 || resp.errorAt("itwin").code() != "NOT_FOUND" || len(resp.Errors[0].Path) != 1 {
+		t.Errorf("errors = %+v, want only the iTwin's NOT_FOUND", resp.Errors)
+	}
+	if !resp.isNull("itwin") {
+		t.Errorf("itwin = %s, want null", resp.Data["itwin"])
+	}
+}
+
+func TestMemberPrefetchesItsUser(t *testing.T) {
+	// Two members of two iTwins: the iTwins, accounts, members and users all in one round.
+	e := newEnv(t)
+	e.emu.SetLatency(30 * time.Millisecond)
+	wp, _ := e.emu.ITwinID("WP-01-CON")
+	q := fmt.Sprintf(`{ a: itwin(id: %[1]q) { member(id: %[3]q) { user { id } } }
+		b: itwin(id: %[2]q) { member(id: %[3]q) { user { email } } } }`, e.show.ITwinID, wp, e.show.MemberID)
+	resp := e.query(t, e.show.Token, q, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	// 2 iTwins + 2 members + 1 getbyidlist (the same user twice), all overlapping.
+	assertOneRound(t, e.emu.Requests(), 5)
+}
