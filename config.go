@@ -23,6 +23,10 @@ var settings = []setting{
 	{"HOST", "host", "", "interface to listen on; empty means all"},
 	{"BENTLEY_API_URL", "bentley-api-url", "", "iTwin Platform base URL, e.g. https://api.bentley.com; empty serves the embedded emulator"},
 	{"UPSTREAM_TIMEOUT", "upstream-timeout", "10s", "deadline of one upstream call"},
+	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
+	{"CACHE_TTL", "cache-ttl", "0s", "keep successful upstream answers this long, per credential; 0s turns the cache off"},
+	{"CACHE_MAX_ENTRIES", "cache-max-entries", "10000", "most answers the cache holds"},
+	{"CACHE_MAX_BYTES", "cache-max-bytes", "67108864", "most bytes of answers the cache holds"},
 	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries on SIGINT/SIGTERM"},
 	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
@@ -33,6 +37,10 @@ type config struct {
 	port, host      string
 	apiURL          string
 	upstreamTimeout time.Duration
+	dedup           bool
+	cacheTTL        time.Duration
+	cacheEntries    int
+	cacheBytes      int
 	shutdownTimeout time.Duration
 	logFormat       string
 	logLevel        slog.Level
@@ -75,6 +83,18 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if cfg.upstreamTimeout, err = positiveDuration("UPSTREAM_TIMEOUT", get("UPSTREAM_TIMEOUT")); err != nil {
 		return config{}, err
 	}
+	if cfg.dedup, err = strconv.ParseBool(get("UPSTREAM_DEDUP")); err != nil {
+		return config{}, fmt.Errorf("UPSTREAM_DEDUP: %q is not true or false", get("UPSTREAM_DEDUP"))
+	}
+	if cfg.cacheTTL, err = time.ParseDuration(get("CACHE_TTL")); err != nil || cfg.cacheTTL < 0 {
+		return config{}, fmt.Errorf("CACHE_TTL: %q is not a duration such as 30s (0s for off)", get("CACHE_TTL"))
+	}
+	if cfg.cacheEntries, err = positiveInt("CACHE_MAX_ENTRIES", get("CACHE_MAX_ENTRIES")); err != nil {
+		return config{}, err
+	}
+	if cfg.cacheBytes, err = positiveInt("CACHE_MAX_BYTES", get("CACHE_MAX_BYTES")); err != nil {
+		return config{}, err
+	}
 	if cfg.shutdownTimeout, err = positiveDuration("SHUTDOWN_TIMEOUT", get("SHUTDOWN_TIMEOUT")); err != nil {
 		return config{}, err
 	}
@@ -95,6 +115,14 @@ func positiveDuration(name, v string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %q is not a positive duration such as 10s", name, v)
 	}
 	return d, nil
+}
+
+func positiveInt(name, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive whole number", name, v)
+	}
+	return n, nil
 }
 
 // usage lists every setting with its flag and default.

@@ -62,7 +62,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"demo_member", show.MemberID)
 	}
 
-	client, err := bentley.NewClient(bentley.WithBaseURL(baseURL), bentley.WithTimeout(cfg.upstreamTimeout))
+	client, err := bentley.NewClient(
+		bentley.WithBaseURL(baseURL),
+		bentley.WithTimeout(cfg.upstreamTimeout),
+		bentley.WithDedup(cfg.dedup),
+		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
+	)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,8 @@ type Client struct {
 	httpClient *http.Client
 	userAgent  string
 	timeout    time.Duration
+	flights    *flightGroup   // nil: no deduplication
+	cache      *responseCache // nil: no caching
 }
 
 // Option configures a Client.
@@ -99,6 +101,35 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithDedup makes identical concurrent reads with the same credential share one upstream call
+// (on by default). Answers are shared as bytes, so no caller sees another's decoded values.
+func WithDedup(on bool) Option {
+	return func(c *Client) error {
+		c.flights = nil
+		if on {
+			c.flights = &flightGroup{}
+		}
+		return nil
+	}
+}
+
+// WithCache keeps successful read answers for ttl, per credential, in at most maxEntries
+// entries and maxBytes bytes (least recently used evicted first). Off by default: a cached
+// answer can be up to ttl stale, for instance still showing a member who was just removed.
+func WithCache(ttl time.Duration, maxEntries, maxBytes int) Option {
+	return func(c *Client) error {
+		if ttl <= 0 {
+			c.cache = nil
+			return nil
+		}
+		if maxEntries <= 0 || maxBytes <= 0 {
+			return fmt.Errorf("bentley: cache bounds must be positive, got %d entries and %d bytes", maxEntries, maxBytes)
+		}
+		c.cache = newResponseCache(ttl, maxEntries, maxBytes)
+		return nil
+	}
+}
+
 // WithUserAgent sets the User-Agent sent upstream.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error {
@@ -113,6 +144,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		httpClient: &http.Client{Transport: NewTransport()},
 		userAgent:  "itwin-graphql-gateway",
 		timeout:    DefaultTimeout,
+		flights:    &flightGroup{},
 	}
 	if err := WithBaseURL(DefaultBaseURL)(c); err != nil {
 		return nil, err
@@ -155,10 +187,13 @@ func TokenFromContext(ctx context.Context) (string, bool) {
 	return t, ok && t != ""
 }
 
-// request is an upstream request with the endpoint name it serves.
+// request is an upstream request with what the client needs to know about it.
 type request struct {
 	*http.Request
 	endpoint string
+	body     []byte
+	// credential is the hash of the bearer token, for keys of shared state.
+	credential string
 }
 
 // newRequest builds a request for path, relative to the base URL, with the API's media type.
@@ -173,9 +208,9 @@ func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, 
 		return nil, fmt.Errorf("bentley: %s: building URL: %w", endpoint, err)
 	}
 	var r io.Reader
+	var buf []byte
 	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
+		if buf, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("bentley: %s: encoding body: %w", endpoint, err)
 		}
 		r = bytes.NewReader(buf)
@@ -194,49 +229,102 @@ func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return &request{Request: req, endpoint: endpoint}, nil
+	return &request{Request: req, endpoint: endpoint, body: buf, credential: credentialHash(token)}, nil
 }
 
-// do sends req within the per-call deadline and decodes a 2xx JSON answer into v. Any other
-// answer becomes a *Error; an answer that is not the documented JSON wraps ErrMalformedResponse;
-// a network failure or timeout wraps ErrUnavailable.
+// do sends req and decodes a 2xx JSON answer into v. Any other answer becomes a *Error; an
+// answer that is not the documented JSON wraps ErrMalformedResponse; a network failure or
+// timeout wraps ErrUnavailable. Every request the client makes is a read (GETs and the
+// idempotent getbyidlist POST), so each may be answered from the cache or share an identical
+// call already in flight.
 func (c *Client) do(req *request, v any) error {
-	ctx, cancel := context.WithTimeout(req.Context(), c.timeout)
-	defer cancel()
-	resp, err := c.httpClient.Do(req.WithContext(ctx))
+	res, err := c.fetch(req)
 	if err != nil {
-		return c.transportError(req, err)
+		return err
+	}
+	if err := checkResponse(req.endpoint, res); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(res.body, v); err != nil {
+		return fmt.Errorf("bentley: %s: decoding response: %w", req.endpoint, ErrMalformedResponse)
+	}
+	return nil
+}
+
+// fetch gets the raw answer from the cache, a shared in-flight call, or a call of its own.
+func (c *Client) fetch(req *request) (*rawResponse, error) {
+	if c.cache == nil && c.flights == nil {
+		return c.roundTrip(req.Context(), req)
+	}
+	key := shareKey(req.credential, req.Method, req.URL.String(), req.body)
+	if c.cache != nil {
+		if res, ok := c.cache.get(key); ok {
+			return res, nil
+		}
+	}
+	var res *rawResponse
+	var err error
+	if c.flights != nil {
+		res, err, _ = c.flights.do(req.Context(), key, func(ctx context.Context) (*rawResponse, error) {
+			return c.roundTrip(ctx, req)
+		})
+		if err != nil && req.Context().Err() != nil {
+			err = fmt.Errorf("bentley: %s: %w", req.endpoint, err)
+		}
+	} else {
+		res, err = c.roundTrip(req.Context(), req)
+	}
+	if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
+		c.cache.put(key, res)
+	}
+	return res, err
+}
+
+// roundTrip makes one upstream call under ctx and the per-call deadline, and reads the answer
+// through the size limit.
+func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, error) {
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	out := req.WithContext(callCtx)
+	if req.body != nil {
+		out.Body = io.NopCloser(bytes.NewReader(req.body))
+	}
+	resp, err := c.httpClient.Do(out)
+	if err != nil {
+		return nil, c.transportError(ctx, req.endpoint, err)
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		_ = resp.Body.Close()
 	}()
-	if err := checkResponse(req.endpoint, resp); err != nil {
-		return err
+	limit := int64(maxResponseBytes)
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		limit = maxErrorBodyBytes
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return c.transportError(req, err)
+		return nil, c.transportError(ctx, req.endpoint, err)
 	}
-	if len(body) > maxResponseBytes {
-		return fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, maxResponseBytes, ErrMalformedResponse)
+	if int64(len(body)) > limit {
+		if limit == maxErrorBodyBytes {
+			body = body[:limit] // an error body is only looked at for its envelope
+		} else {
+			return nil, fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, maxResponseBytes, ErrMalformedResponse)
+		}
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("bentley: %s: decoding response: %w", req.endpoint, ErrMalformedResponse)
-	}
-	return nil
+	return &rawResponse{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
 // transportError classifies a failure to get an answer. The caller's own cancellation stays
 // recognisable as context.Canceled; everything else is the upstream being unavailable. The
 // message names the endpoint, never the URL or the token.
-func (c *Client) transportError(req *request, err error) error {
-	if cause := context.Cause(req.Context()); cause != nil {
-		return fmt.Errorf("bentley: %s: %w", req.endpoint, cause)
+func (c *Client) transportError(ctx context.Context, endpoint string, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return fmt.Errorf("bentley: %s: %w", endpoint, cause)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("bentley: %s: no answer within %s: %w", req.endpoint, c.timeout, ErrUnavailable)
+		return fmt.Errorf("bentley: %s: no answer within %s: %w", endpoint, c.timeout, ErrUnavailable)
 	}
-	return fmt.Errorf("bentley: %s: %w", req.endpoint, ErrUnavailable)
+	return fmt.Errorf("bentley: %s: %w", endpoint, ErrUnavailable)
 }

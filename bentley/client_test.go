@@ -268,7 +268,7 @@ func TestRequestShape(t *testing.T) {
 			seen{method: "GET", path: "/platform/itwins/x/account", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
 		{"member is v2", func() { _, _ = c.GetUserMember(ctx, "i", "m") },
 			seen{method: "GET", path: "/platform/accesscontrol/itwins/i/members/users/m", accept: "application/vnd.bentley.itwin-platform.v2+json", auth: "Bearer tok"}},
-		{"getbyidlist sends a bare array", func() { _, _ = c.GetUsers(ctx, []string{"a", "b"}) },
+		{"getbyidlist sends a bare, sorted array", func() { _, _ = c.GetUsers(ctx, []string{"b", "a"}) },
 			seen{method: "POST", path: "/platform/users/getbyidlist", accept: "application/vnd.bentley.itwin-platform.v1+json", auth: "Bearer tok", contentType: "application/json", body: `["a","b"]`}},
 	}
 	for _, tc := range cases {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,18 +89,17 @@ type envelope struct {
 // checkResponse turns a non-2xx answer into *Error. The body is read through a size limit and
 // may be anything: "clients MUST NOT assume that every failed request will produce an object
 // of this schema".
-func checkResponse(endpoint string, resp *http.Response) error {
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+func checkResponse(endpoint string, res *rawResponse) error {
+	if res.status >= 200 && res.status < 300 {
 		return nil
 	}
 	e := &Error{
 		Endpoint:   endpoint,
-		Status:     resp.StatusCode,
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		Status:     res.status,
+		RetryAfter: parseRetryAfter(res.header.Get("Retry-After"), time.Now()),
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 	var env envelope
-	if json.Unmarshal(body, &env) == nil && env.Error != nil {
+	if json.Unmarshal(res.body, &env) == nil && env.Error != nil {
 		e.Code = env.Error.Code
 		e.Message = env.Error.Message
 		if env.Error.Target != nil {

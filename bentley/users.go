@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // MaxUsersPerCall is the most ids POST /users/getbyidlist accepts in one call.
@@ -72,8 +73,11 @@ func (c *Client) GetUsers(ctx context.Context, ids []string) ([]User, error) {
 	if len(ids) == 0 {
 		return []User{}, nil
 	}
-	// The body is a bare JSON array of ids, not an object.
-	req, err := c.newRequest(ctx, EndpointUsersByIDList, http.MethodPost, "users/getbyidlist", ids)
+	// Sorted, so the same set of ids is the same request: it can share an in-flight call or a
+	// cached answer. The body is a bare JSON array of ids, not an object.
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	req, err := c.newRequest(ctx, EndpointUsersByIDList, http.MethodPost, "users/getbyidlist", sorted)
 	if err != nil {
 		return nil, err
 	}
