@@ -174,17 +174,30 @@ func NewTransport() *http.Transport {
 	}
 }
 
-type tokenKey struct{}
+type credentialKey struct{}
+
+// credential is a caller's bearer token with its hash, computed once per request.
+type credential struct {
+	token string
+	hash  string
+}
 
 // WithToken returns a context carrying the caller's bearer token for upstream calls.
 func WithToken(ctx context.Context, token string) context.Context {
-	return context.WithValue(ctx, tokenKey{}, token)
+	return context.WithValue(ctx, credentialKey{}, &credential{token: token, hash: credentialHash(token)})
 }
 
 // TokenFromContext returns the bearer token WithToken stored, if any.
 func TokenFromContext(ctx context.Context) (string, bool) {
-	t, ok := ctx.Value(tokenKey{}).(string)
-	return t, ok && t != ""
+	c, ok := ctx.Value(credentialKey{}).(*credential)
+	return c.tokenOrEmpty(), ok && c.token != ""
+}
+
+func (c *credential) tokenOrEmpty() string {
+	if c == nil {
+		return ""
+	}
+	return c.token
 }
 
 // request is an upstream request with what the client needs to know about it.
@@ -199,8 +212,8 @@ type request struct {
 // newRequest builds a request for path, relative to the base URL, with the API's media type.
 // Callers escape path segments with url.PathEscape.
 func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, body any) (*request, error) {
-	token, ok := TokenFromContext(ctx)
-	if !ok {
+	cred, _ := ctx.Value(credentialKey{}).(*credential)
+	if cred == nil || cred.token == "" {
 		return nil, ErrNoCredentials
 	}
 	u, err := c.baseURL.Parse(path)
@@ -224,12 +237,12 @@ func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, 
 		media = mediaV2
 	}
 	req.Header.Set("Accept", media)
-	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Authorization", "Bearer "+cred.token)
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return &request{Request: req, endpoint: endpoint, body: buf, credential: credentialHash(token)}, nil
+	return &request{Request: req, endpoint: endpoint, body: buf, credential: cred.hash}, nil
 }
 
 // do sends req and decodes a 2xx JSON answer into v. Any other answer becomes a *Error; an

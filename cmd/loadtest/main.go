@@ -1,0 +1,358 @@
+// Command loadtest measures the gateway: it starts the platform emulator with a chosen latency,
+// builds and starts the gateway binary against it, drives a chosen concurrency with one kind of
+// query for a chosen time, and prints queries/s, latency percentiles, upstream calls per query
+// and the gateway's peak RSS.
+//
+// All traffic stays on loopback, and the run is bounded in time and in request count.
+//
+//	go run ./cmd/loadtest -query aggregation -latency 50ms -concurrency 1 -duration 10s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+)
+
+type options struct {
+	query       string
+	latency     time.Duration
+	concurrency int
+	duration    time.Duration
+	warmup      time.Duration
+	maxRequests int
+	tokens      string
+	dedup       bool
+	cacheTTL    time.Duration
+	gateway     string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.query, "query", "aggregation", "aggregation, aliases40, users1500, repeated, list100 or me")
+	flag.DurationVar(&o.latency, "latency", 0, "latency the emulator adds to every upstream call")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent callers")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time (at most 5m)")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time first")
+	flag.IntVar(&o.maxRequests, "max-requests", 2_000_000, "stop after this many measured queries")
+	flag.StringVar(&o.tokens, "tokens", "same", "same: every caller uses one token; distinct: each caller its own")
+	flag.BoolVar(&o.dedup, "dedup", true, "UPSTREAM_DEDUP for the gateway")
+	flag.DurationVar(&o.cacheTTL, "cache-ttl", 0, "CACHE_TTL for the gateway")
+	flag.StringVar(&o.gateway, "gateway", "", "gateway binary to run; built from this module when empty")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// request is one GraphQL request body with the token to send it with.
+type request struct {
+	body  []byte
+	token string
+}
+
+func run(o options) error {
+	if o.concurrency < 1 || o.duration <= 0 || o.duration > 5*time.Minute {
+		return errors.New("concurrency must be at least 1 and duration between 0 and 5m")
+	}
+	emu := emulator.New()
+	emu.SetLatency(o.latency)
+	upstream, stopUpstream, err := serve(emu)
+	if err != nil {
+		return err
+	}
+	defer stopUpstream()
+
+	reqs, err := workload(emu, o)
+	if err != nil {
+		return err
+	}
+	gw, err := startGateway(o, upstream)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+
+	client := &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			MaxIdleConns: o.concurrency * 2, MaxIdleConnsPerHost: o.concurrency * 2, IdleConnTimeout: time.Minute,
+		},
+	}
+	// Warm up, then measure from clean counters.
+	drive(client, gw.url, reqs, o.concurrency, o.warmup, o.maxRequests)
+	emu.Reset()
+	res := drive(client, gw.url, reqs, o.concurrency, o.duration, o.maxRequests)
+	rss, _ := peakRSS(gw.cmd.Process.Pid)
+
+	slices.Sort(res.latencies)
+	n := len(res.latencies)
+	if n == 0 {
+		return errors.New("no query completed")
+	}
+	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s duration=%s\n",
+		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, res.elapsed.Round(time.Millisecond))
+	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
+		n, res.failed, float64(n)/res.elapsed.Seconds(),
+		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
+	fmt.Printf("upstream_calls=%d per_query=%.3f peak_rss_mb=%.1f\n",
+		emu.TotalCalls(), float64(emu.TotalCalls())/float64(n+res.failed), float64(rss)/(1<<20))
+	for _, ep := range []string{emulator.EndpointITwin, emulator.EndpointITwinAccount, emulator.EndpointUserMember,
+		emulator.EndpointUsersByIDList, emulator.EndpointMe, emulator.EndpointMyPrimaryAccount} {
+		if c := emu.Calls(ep); c > 0 {
+			fmt.Printf("  %s=%d", ep, c)
+		}
+	}
+	fmt.Println()
+	if res.failed > 0 {
+		return fmt.Errorf("%d queries failed; first: %s", res.failed, res.firstFailure)
+	}
+	return nil
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p+99)/100 - 1
+	return sorted[max(i, 0)].Round(10 * time.Microsecond)
+}
+
+// workload builds the requests the callers send, round robin.
+func workload(emu *emulator.Emulator, o options) ([]request, error) {
+	show := emu.Showcase()
+	users := emu.DemoUsers()
+	var own []string // ids of the showcase caller's organization
+	for _, u := range users {
+		if u.Organization == "Contoso Engineering" {
+			own = append(own, u.ID)
+		}
+	}
+	var query string
+	vars := map[string]any{}
+	switch o.query {
+	case "aggregation":
+		query = `query ($itwin: ID!, $member: ID!) {
+  itwin(id: $itwin) { id displayName class subClass status
+    account { id displayName }
+    member(id: $member) { email roles { displayName } user { id email organizationName } } } }`
+		vars = map[string]any{"itwin": show.ITwinID, "member": show.MemberID}
+	case "aliases40":
+		var b strings.Builder
+		b.WriteString("{")
+		for i, id := range own[:40] {
+			fmt.Fprintf(&b, " u%d: user(id: %q) { id email }", i, id)
+		}
+		query = b.String() + " }"
+	case "users1500":
+		ids := make([]string, 1500)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
+		}
+		copy(ids, own)
+		query, vars = `query ($ids: [ID!]!) { users(ids: $ids) { id } }`, map[string]any{"ids": ids}
+	case "repeated":
+		query = fmt.Sprintf(`{ a: user(id: %[1]q) { id } b: user(id: %[1]q) { id } list: users(ids: [%[1]q, %[1]q, %[1]q]) { id } }`, show.MemberID)
+	case "list100":
+		ids := append([]string(nil), own...)
+		for len(ids) < 100 {
+			ids = append(ids, fmt.Sprintf("00000000-0000-4000-8000-%012d", len(ids)))
+		}
+		query, vars = `query ($ids: [ID!]!) { users(ids: $ids) { id email displayName } }`, map[string]any{"ids": ids}
+	case "me":
+		query = `{ me { id email } myPrimaryAccount { id displayName } }`
+	default:
+		return nil, fmt.Errorf("unknown query %q", o.query)
+	}
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return nil, err
+	}
+	switch o.tokens {
+	case "same":
+		return []request{{body: body, token: show.Token}}, nil
+	case "distinct":
+		if o.query != "me" {
+			return nil, errors.New("-tokens distinct needs -query me: other queries read the showcase caller's data")
+		}
+		var reqs []request
+		for _, u := range users {
+			reqs = append(reqs, request{body: body, token: u.Token})
+		}
+		return reqs, nil
+	}
+	return nil, fmt.Errorf("unknown -tokens %q", o.tokens)
+}
+
+type result struct {
+	latencies    []time.Duration
+	failed       int
+	firstFailure string
+	elapsed      time.Duration
+}
+
+// drive runs the callers for d or until max queries, whichever comes first. Queries under way
+// at the end are allowed to finish, so every upstream call counted belongs to a counted query.
+func drive(client *http.Client, url string, reqs []request, concurrency int, d time.Duration, maxQueries int) result {
+	end := time.Now().Add(d)
+	ctx := context.Background()
+	var (
+		mu    sync.Mutex
+		res   result
+		count atomic.Int64
+		next  atomic.Int64
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for time.Now().Before(end) && count.Add(1) <= int64(maxQueries) {
+				r := reqs[int(next.Add(1))%len(reqs)]
+				t0 := time.Now()
+				err := send(ctx, client, url, r)
+				if err != nil {
+					mu.Lock()
+					if res.failed == 0 {
+						res.firstFailure = err.Error()
+					}
+					res.failed++
+					mu.Unlock()
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	return res
+}
+
+// send posts one query and checks the answer is complete: status 200, data, no errors.
+func send(ctx context.Context, client *http.Client, url string, r request) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"errors"`)) || !bytes.HasPrefix(body, []byte(`{"data"`)) {
+		return fmt.Errorf("status %d: %.300s", resp.StatusCode, body)
+	}
+	return nil
+}
+
+// serve runs a handler on a loopback port.
+func serve(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+type gatewayProcess struct {
+	cmd *exec.Cmd
+	url string
+	dir string
+}
+
+// startGateway builds (unless given) and starts the gateway against the emulator.
+func startGateway(o options, upstream string) (*gatewayProcess, error) {
+	dir, err := os.MkdirTemp("", "loadtest")
+	if err != nil {
+		return nil, err
+	}
+	bin := o.gateway
+	if bin == "" {
+		bin = filepath.Join(dir, "gateway")
+		build := exec.Command("go", "build", "-o", bin, "github.com/itwin-graphql/gateway")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("building the gateway: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	_ = ln.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
+		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String())
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	gw := &gatewayProcess{cmd: cmd, url: "http://127.0.0.1:" + port + "/graphql", dir: dir}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://127.0.0.1:" + port + "/healthz"); err == nil {
+			resp.Body.Close()
+			return gw, nil
+		}
+	}
+	gw.stop()
+	return nil, errors.New("gateway did not become healthy within 10s")
+}
+
+func (g *gatewayProcess) stop() {
+	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = g.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = g.cmd.Process.Kill()
+	}
+	_ = os.RemoveAll(g.dir)
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) from /proc, in bytes.
+func peakRSS(pid int) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}

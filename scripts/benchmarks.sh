@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every benchmark BENCHMARKS.md reports, in one session, loopback only.
+# Usage: scripts/benchmarks.sh [seconds per load run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+secs="${1:-10}"
+go build -o /tmp/itwin-gateway-bench .
+lt() { echo; echo "\$ go run ./cmd/loadtest $*"; go run ./cmd/loadtest -gateway /tmp/itwin-gateway-bench "$@"; }
+
+echo "== machine"; nproc; grep -m1 'model name' /proc/cpuinfo || true; go version
+lt -query aggregation -latency 50ms -concurrency 1 -duration "${secs}s"
+lt -query aliases40 -concurrency 1 -duration 3s
+lt -query users1500 -concurrency 1 -duration 3s
+lt -query repeated -concurrency 1 -duration 3s
+lt -query aggregation -concurrency 32 -duration "${secs}s"
+lt -query aggregation -concurrency 32 -duration "${secs}s" -dedup=false
+lt -query list100 -concurrency 32 -duration "${secs}s" -dedup=false
+lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s"
+lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false
+lt -query me -tokens distinct -latency 50ms -concurrency 64 -duration "${secs}s"
+lt -query aggregation -concurrency 32 -duration "${secs}s" -cache-ttl 5s
+echo; echo "\$ go test -run '^\$' -bench . -benchtime 2s ./graph/"
+go test -run '^$' -bench . -benchtime 2s ./graph/
+rm -f /tmp/itwin-gateway-bench
