@@ -54,6 +54,8 @@ type Client struct {
 	timeout    time.Duration
 	flights    *flightGroup   // nil: no deduplication
 	cache      *responseCache // nil: no caching
+	retries    int
+	slots      chan struct{} // bounds concurrent upstream calls; nil: unbounded
 }
 
 // Option configures a Client.
@@ -145,6 +147,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		userAgent:  "itwin-graphql-gateway",
 		timeout:    DefaultTimeout,
 		flights:    &flightGroup{},
+		retries:    DefaultRetries,
 	}
 	if err := WithBaseURL(DefaultBaseURL)(c); err != nil {
 		return nil, err
@@ -264,31 +267,49 @@ func (c *Client) do(req *request, v any) error {
 	return nil
 }
 
-// fetch gets the raw answer from the cache, a shared in-flight call, or a call of its own.
+// fetch gets the raw answer from the cache, or from the platform with retries: on 429, 502,
+// 503, 504 and connection errors it tries again after the platform's Retry-After or a jittered
+// backoff, as long as the wait fits in the time the caller has left. When it does not, the
+// failure is returned at once, with the Retry-After for the caller to honour.
 func (c *Client) fetch(req *request) (*rawResponse, error) {
-	if c.cache == nil && c.flights == nil {
-		return c.roundTrip(req.Context(), req)
+	ctx := req.Context()
+	var key string
+	if c.cache != nil || c.flights != nil {
+		key = shareKey(req.credential, req.Method, req.URL.String(), req.body)
 	}
-	key := shareKey(req.credential, req.Method, req.URL.String(), req.body)
 	if c.cache != nil {
 		if res, ok := c.cache.get(key); ok {
 			return res, nil
 		}
 	}
-	var res *rawResponse
-	var err error
-	if c.flights != nil {
-		res, err, _ = c.flights.do(req.Context(), key, func(ctx context.Context) (*rawResponse, error) {
-			return c.roundTrip(ctx, req)
-		})
-		if err != nil && req.Context().Err() != nil {
-			err = fmt.Errorf("bentley: %s: %w", req.endpoint, err)
+	for attempt := 0; ; attempt++ {
+		res, err := c.attempt(req, key)
+		if !retryable(res, err) || attempt >= c.retries {
+			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
+				c.cache.put(key, res)
+			}
+			return res, err
 		}
-	} else {
-		res, err = c.roundTrip(req.Context(), req)
+		wait := retryDelay(res, attempt)
+		if !c.fitsIn(ctx, wait) {
+			return res, err
+		}
+		if !sleep(ctx, wait) {
+			return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, context.Cause(ctx))
+		}
 	}
-	if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
-		c.cache.put(key, res)
+}
+
+// attempt makes one call, shared with identical concurrent calls when dedup is on.
+func (c *Client) attempt(req *request, key string) (*rawResponse, error) {
+	if c.flights == nil {
+		return c.roundTrip(req.Context(), req)
+	}
+	res, err, _ := c.flights.do(req.Context(), key, func(ctx context.Context) (*rawResponse, error) {
+		return c.roundTrip(ctx, req)
+	})
+	if err != nil && req.Context().Err() != nil {
+		err = fmt.Errorf("bentley: %s: %w", req.endpoint, err)
 	}
 	return res, err
 }
@@ -296,6 +317,11 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 // roundTrip makes one upstream call under ctx and the per-call deadline, and reads the answer
 // through the size limit.
 func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, error) {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, err)
+	}
+	defer release()
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	out := req.WithContext(callCtx)
@@ -337,7 +363,7 @@ func (c *Client) transportError(ctx context.Context, endpoint string, err error)
 		return fmt.Errorf("bentley: %s: %w", endpoint, cause)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("bentley: %s: no answer within %s: %w", endpoint, c.timeout, ErrUnavailable)
+		return fmt.Errorf("bentley: %s: no answer within %s: %w", endpoint, c.timeout, ErrTimeout)
 	}
 	return fmt.Errorf("bentley: %s: %w", endpoint, ErrUnavailable)
 }

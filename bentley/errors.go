@@ -19,6 +19,8 @@ var (
 	ErrNoCredentials = errors.New("bentley: no bearer token in context")
 	// ErrUnavailable means the platform could not be reached or did not answer in time.
 	ErrUnavailable = errors.New("bentley: platform unavailable")
+	// ErrTimeout is the ErrUnavailable of a call that got no answer within the per-call timeout.
+	ErrTimeout = fmt.Errorf("%w: no answer in time", ErrUnavailable)
 	// ErrMalformedResponse means a 2xx answer was not the documented JSON, or was too large.
 	ErrMalformedResponse = errors.New("bentley: malformed response")
 	// ErrTooManyIDs means a batch call was asked for more ids than the platform accepts.

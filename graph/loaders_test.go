@@ -15,7 +15,8 @@ func newLoaders(t *testing.T) (*emulator.Emulator, *Loaders, context.Context, em
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	t.Cleanup(emu.Close)
-	client, err := bentley.NewClient(bentley.WithBaseURL(srv.URL))
+	// No retries: these tests are about what the loaders cache, so a failure must reach them.
+	client, err := bentley.NewClient(bentley.WithBaseURL(srv.URL), bentley.WithRetries(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,110 @@
+package bentley
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// Retry policy defaults. The platform rate-limits per OAuth client, so retries are few and
+// spaced: a retry storm would only keep the whole deployment over its limit.
+const (
+	DefaultRetries = 2
+	retryBaseDelay = 100 * time.Millisecond
+	retryMaxDelay  = 2 * time.Second
+)
+
+// WithRetries sets how many times a failed read is retried (0 disables retries). A call is
+// retried on 429, 502, 503, 504 and connection errors, never on a timeout: a platform that did not
+// answer in UPSTREAM_TIMEOUT is not asked to do it again on the caller's time.
+func WithRetries(n int) Option {
+	return func(c *Client) error {
+		if n < 0 {
+			return errors.New("bentley: retries must not be negative")
+		}
+		c.retries = n
+		return nil
+	}
+}
+
+// WithMaxConcurrency bounds the upstream calls in flight at once across all callers (0 means
+// unbounded), so one burst of queries cannot trip the platform's rate limit for everyone.
+func WithMaxConcurrency(n int) Option {
+	return func(c *Client) error {
+		if n < 0 {
+			return errors.New("bentley: max concurrency must not be negative")
+		}
+		c.slots = nil
+		if n > 0 {
+			c.slots = make(chan struct{}, n)
+		}
+		return nil
+	}
+}
+
+// retryable reports whether an attempt's outcome may succeed if tried again.
+func retryable(res *rawResponse, err error) bool {
+	if err != nil {
+		// Connection refused or reset, a broken body: yes. Our own timeout or the caller's
+		// cancellation: no.
+		return errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrTimeout)
+	}
+	switch res.status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryDelay is how long to wait before attempt n+1 (n counts from 0): the platform's
+// Retry-After when it sent one, otherwise exponential backoff with full jitter.
+func retryDelay(res *rawResponse, attempt int) time.Duration {
+	if res != nil {
+		if d := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); d > 0 || res.header.Get("Retry-After") == "0" {
+			return d
+		}
+	}
+	ceiling := min(retryBaseDelay<<attempt, retryMaxDelay)
+	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
+}
+
+// fitsIn reports whether waiting d still leaves time for another attempt before ctx's deadline.
+// The attempt needs a share of the time too, so the wait must end before the deadline with a
+// margin of a tenth of the per-call timeout.
+func (c *Client) fitsIn(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return d <= c.timeout
+	}
+	return time.Now().Add(d + c.timeout/10).Before(deadline)
+}
+
+// sleep waits d or until ctx is done; it reports whether the full wait happened.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// acquire takes a slot for one upstream call, waiting while every slot is taken.
+func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+	if c.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
