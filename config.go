@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // setting is one configuration value: an environment variable, the equivalent flag, its default
@@ -23,6 +25,17 @@ var settings = []setting{
 	{"HOST", "host", "", "interface to listen on; empty means all"},
 	{"BENTLEY_API_URL", "bentley-api-url", "", "iTwin Platform base URL, e.g. https://api.bentley.com; empty serves the embedded emulator"},
 	{"UPSTREAM_TIMEOUT", "upstream-timeout", "10s", "deadline of one upstream call"},
+	{"UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a read on 429, 502, 503, 504 or a connection error (0 for none)"},
+	{"UPSTREAM_MAX_CONCURRENCY", "upstream-max-concurrency", "128", "most upstream calls in flight at once, across all callers"},
+	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make; fields past it get REQUEST_LIMIT_EXCEEDED"},
+	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
+	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body; larger ones get 413"},
+	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 1 per other field, 1 per id in users)"},
+	{"MAX_DEPTH", "max-depth", "10", "deepest field nesting (introspection not counted)"},
+	{"MAX_ALIASES", "max-aliases", "100", "most aliased fields in one operation"},
+	{"MAX_TOKENS", "max-tokens", "15000", "most tokens the parser reads from one query"},
+	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
+	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
 	{"CACHE_TTL", "cache-ttl", "0s", "keep successful upstream answers this long, per credential; 0s turns the cache off"},
 	{"CACHE_MAX_ENTRIES", "cache-max-entries", "10000", "most answers the cache holds"},
@@ -42,6 +55,11 @@ type config struct {
 	cacheEntries    int
 	cacheBytes      int
 	shutdownTimeout time.Duration
+	retries         int
+	maxConcurrency  int
+	requestTimeout  time.Duration
+	introspection   bool
+	limits          graph.Limits
 	logFormat       string
 	logLevel        slog.Level
 }
@@ -83,6 +101,37 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if cfg.upstreamTimeout, err = positiveDuration("UPSTREAM_TIMEOUT", get("UPSTREAM_TIMEOUT")); err != nil {
 		return config{}, err
 	}
+	if cfg.retries, err = strconv.Atoi(get("UPSTREAM_RETRIES")); err != nil || cfg.retries < 0 || cfg.retries > 10 {
+		return config{}, fmt.Errorf("UPSTREAM_RETRIES: %q is not a whole number from 0 to 10", get("UPSTREAM_RETRIES"))
+	}
+	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
+		return config{}, err
+	}
+	if cfg.introspection, err = strconv.ParseBool(get("GRAPHQL_INTROSPECTION")); err != nil {
+		return config{}, fmt.Errorf("GRAPHQL_INTROSPECTION: %q is not true or false", get("GRAPHQL_INTROSPECTION"))
+	}
+	ints := []struct {
+		env string
+		dst *int
+	}{
+		{"UPSTREAM_MAX_CONCURRENCY", &cfg.maxConcurrency},
+		{"UPSTREAM_CALL_BUDGET", &cfg.limits.CallBudget},
+		{"MAX_COMPLEXITY", &cfg.limits.MaxComplexity},
+		{"MAX_DEPTH", &cfg.limits.MaxDepth},
+		{"MAX_ALIASES", &cfg.limits.MaxAliases},
+		{"MAX_TOKENS", &cfg.limits.MaxTokens},
+		{"USERS_MAX_IDS", &cfg.limits.MaxUserIDs},
+	}
+	for _, v := range ints {
+		if *v.dst, err = positiveInt(v.env, get(v.env)); err != nil {
+			return config{}, err
+		}
+	}
+	maxBody, err := positiveInt("MAX_BODY_BYTES", get("MAX_BODY_BYTES"))
+	if err != nil {
+		return config{}, err
+	}
+	cfg.limits.MaxBodyBytes = int64(maxBody)
 	if cfg.dedup, err = strconv.ParseBool(get("UPSTREAM_DEDUP")); err != nil {
 		return config{}, fmt.Errorf("UPSTREAM_DEDUP: %q is not true or false", get("UPSTREAM_DEDUP"))
 	}

@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	client, err := bentley.NewClient(
 		bentley.WithBaseURL(baseURL),
 		bentley.WithTimeout(cfg.upstreamTimeout),
+		bentley.WithRetries(cfg.retries),
+		bentley.WithMaxConcurrency(cfg.maxConcurrency),
 		bentley.WithDedup(cfg.dedup),
 		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
 	)
@@ -73,7 +75,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(graph.Options{Client: client, Logger: logger}))
+	mux.Handle("/graphql", graph.NewHandler(graph.Options{
+		Client:               client,
+		Logger:               logger,
+		RequestTimeout:       cfg.requestTimeout,
+		Limits:               cfg.limits,
+		DisableIntrospection: !cfg.introspection,
+	}))
 	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -88,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      cfg.upstreamTimeout + 20*time.Second,
+		WriteTimeout:      cfg.requestTimeout + 5*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

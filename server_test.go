@@ -221,6 +221,16 @@ func TestConfig(t *testing.T) {
 		{"UPSTREAM_TIMEOUT": "-1s"},
 		{"SHUTDOWN_TIMEOUT": "0s"},
 		{"UPSTREAM_DEDUP": "sometimes"},
+		{"UPSTREAM_RETRIES": "-1"},
+		{"UPSTREAM_MAX_CONCURRENCY": "0"},
+		{"UPSTREAM_CALL_BUDGET": "none"},
+		{"REQUEST_TIMEOUT": "0"},
+		{"MAX_BODY_BYTES": "1MB"},
+		{"MAX_COMPLEXITY": "-5"},
+		{"MAX_DEPTH": "0"},
+		{"MAX_ALIASES": "x"},
+		{"USERS_MAX_IDS": "0"},
+		{"GRAPHQL_INTROSPECTION": "maybe"},
 		{"CACHE_TTL": "-1s"},
 		{"CACHE_MAX_ENTRIES": "0"},
 		{"CACHE_MAX_BYTES": "lots"},
@@ -228,8 +238,12 @@ func TestConfig(t *testing.T) {
 		{"LOG_LEVEL": "chatty"},
 		{"BENTLEY_API_URL": "api.bentley.com"},
 	}
+	// A cancelled context: a case that is valid after all starts and stops at once instead of
+	// serving forever, and fails below as accepted.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
 	for _, env := range bad {
-		err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
+		err := run(stopped, nil, func(k string) string { return env[k] }, io.Discard)
 		if err == nil {
 			t.Errorf("%v: accepted", env)
 			continue

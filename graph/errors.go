@@ -74,6 +74,8 @@ func classify(err error) (p presentation, unexpected bool) {
 		return presentation{code: CodeUpstreamError, message: "the iTwin Platform sent an answer the gateway could not understand"}, false
 	case errors.Is(err, bentley.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return presentation{code: CodeUpstreamUnavailable, message: "the iTwin Platform did not answer in time or could not be reached"}, false
+	case errors.Is(err, errBudgetExceeded):
+		return presentation{code: CodeRequestLimitExceeded, message: "this query needs more upstream calls than one request may make; split it"}, false
 	case errors.Is(err, errPanic):
 		return presentation{code: CodeInternal, message: "internal server error"}, false
 	case errors.Is(err, context.Canceled):

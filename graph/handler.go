@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,6 +20,9 @@ import (
 // clients send a small, fixed set of queries, so parsing is paid once per distinct query.
 const queryCacheSize = 1000
 
+// DefaultRequestTimeout bounds one GraphQL request, upstream retries included.
+const DefaultRequestTimeout = 30 * time.Second
+
 // Options configures the GraphQL handler.
 type Options struct {
 	// Client calls the platform.
@@ -27,29 +31,65 @@ type Options struct {
 	Logger *slog.Logger
 	// BatchWait is the loaders' batch window; DefaultBatchWait when zero.
 	BatchWait time.Duration
+	// RequestTimeout bounds each request; DefaultRequestTimeout when zero.
+	RequestTimeout time.Duration
+	// Limits bound each request; zero fields take DefaultLimits.
+	Limits Limits
+	// DisableIntrospection turns off introspection and "did you mean" suggestions, which
+	// reveal the schema, for deployments that do not publish it.
+	DisableIntrospection bool
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET transports, a parsed-query cache,
-// introspection, the error presenter, and per-request loaders around it all.
+// introspection, the error presenter, the request limits, and per-request loaders.
 func NewHandler(opts Options) http.Handler {
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+	opts = opts.withDefaults()
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{maxUserIDs: opts.Limits.MaxUserIDs}, Complexity: complexity()})
+	srv := newServer(es, opts)
+	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget}
+	return withTimeout(opts.RequestTimeout, limitBody(opts.Limits.MaxBodyBytes, Middleware(opts.Client, loaders, srv)))
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	if opts.BatchWait <= 0 {
-		opts.BatchWait = DefaultBatchWait
+	if o.BatchWait <= 0 {
+		o.BatchWait = DefaultBatchWait
 	}
-	return Middleware(opts.Client, opts.BatchWait, newServer(NewExecutableSchema(Config{Resolvers: &Resolver{}}), opts))
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	o.Limits = o.Limits.withDefaults()
+	return o
 }
 
 // newServer configures gqlgen's server around an executable schema.
 func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
+	opts = opts.withDefaults()
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
-	srv.Use(extension.Introspection{})
+	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
+	if opts.DisableIntrospection {
+		srv.SetDisableSuggestion(true)
+	} else {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv
+}
+
+// withTimeout gives each request a deadline; upstream calls and retries stay inside it.
+func withTimeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -25,7 +25,8 @@ type env struct {
 	logs *lockedWriter
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv serves the gateway, with each option applied to its handler options.
+func newEnv(t *testing.T, options ...func(*graph.Options)) *env {
 	t.Helper()
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
@@ -37,7 +38,11 @@ func newEnv(t *testing.T) *env {
 	}
 	logs := &lockedWriter{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait}))
+	opts := graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait}
+	for _, o := range options {
+		o(&opts)
+	}
+	gw := httptest.NewServer(graph.NewHandler(opts))
 	t.Cleanup(gw.Close)
 	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs}
 }

@@ -26,6 +26,14 @@ type memberKey struct {
 	memberID string
 }
 
+// LoaderOptions configures one request's loaders.
+type LoaderOptions struct {
+	// Wait is the batch window.
+	Wait time.Duration
+	// CallBudget bounds the request's upstream calls; 0 means unlimited.
+	CallBudget int
+}
+
 // Loaders batch and deduplicate one request's upstream calls. They live for exactly one HTTP
 // request and hold that caller's token in the contexts they are called with, so nothing they
 // cache can reach another request or caller.
@@ -37,16 +45,21 @@ type Loaders struct {
 	users    *dataloader.Loader[string, *bentley.User]
 	me       memo[*bentley.User]
 	primary  memo[*bentley.ITwin]
+	budget   *callBudget
 }
 
 // NewLoaders returns fresh loaders for one request.
-func NewLoaders(client *bentley.Client, wait time.Duration) *Loaders {
+func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l := &Loaders{client: client}
-	l.itwins = dataloader.NewBatchedLoader(fetchEach(client.GetITwin),
+	if opts.CallBudget > 0 {
+		l.budget = &callBudget{max: int64(opts.CallBudget)}
+	}
+	wait := opts.Wait
+	l.itwins = dataloader.NewBatchedLoader(fetchEach(l.budget, client.GetITwin),
 		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.accounts = dataloader.NewBatchedLoader(fetchEach(client.GetITwinAccount),
+	l.accounts = dataloader.NewBatchedLoader(fetchEach(l.budget, client.GetITwinAccount),
 		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.members = dataloader.NewBatchedLoader(fetchEach(func(ctx context.Context, k memberKey) (*bentley.Member, error) {
+	l.members = dataloader.NewBatchedLoader(fetchEach(l.budget, func(ctx context.Context, k memberKey) (*bentley.Member, error) {
 		return client.GetUserMember(ctx, k.itwinID, k.memberID)
 	}), dataloader.WithWait[memberKey, *bentley.Member](wait), dataloader.WithBatchCapacity[memberKey, *bentley.Member](maxFanOut))
 	l.users = dataloader.NewBatchedLoader(l.fetchUsers,
@@ -96,12 +109,23 @@ func (l *Loaders) Users(ctx context.Context, ids []string) ([]*bentley.User, []e
 
 // Me loads the caller's own profile once per request.
 func (l *Loaders) Me(ctx context.Context) (*bentley.User, error) {
-	return l.me.get(ctx, l.client.GetMe)
+	return l.me.get(ctx, budgeted(l.budget, l.client.GetMe))
 }
 
 // PrimaryAccount loads the caller's primary account once per request.
 func (l *Loaders) PrimaryAccount(ctx context.Context) (*bentley.ITwin, error) {
-	return l.primary.get(ctx, l.client.GetMyPrimaryAccount)
+	return l.primary.get(ctx, budgeted(l.budget, l.client.GetMyPrimaryAccount))
+}
+
+// budgeted spends one call of the budget before each call of fetch.
+func budgeted[V any](b *callBudget, fetch func(context.Context) (V, error)) func(context.Context) (V, error) {
+	return func(ctx context.Context) (V, error) {
+		if err := b.take(); err != nil {
+			var zero V
+			return zero, err
+		}
+		return fetch(ctx)
+	}
 }
 
 // load waits for one key and forgets a transient failure, so a later field of the same request
@@ -116,11 +140,15 @@ func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], 
 
 // fetchEach adapts a one-key platform call to a batch function: the batch's calls run
 // concurrently and the results come back in key order, one per key.
-func fetchEach[K comparable, V any](fetch func(context.Context, K) (V, error)) dataloader.BatchFunc[K, V] {
+func fetchEach[K comparable, V any](budget *callBudget, fetch func(context.Context, K) (V, error)) dataloader.BatchFunc[K, V] {
 	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		results := make([]*dataloader.Result[V], len(keys))
 		var wg sync.WaitGroup
 		for i, k := range keys {
+			if err := budget.take(); err != nil {
+				results[i] = &dataloader.Result[V]{Error: err}
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -142,6 +170,12 @@ func (l *Loaders) fetchUsers(ctx context.Context, ids []string) []*dataloader.Re
 	for start := 0; start < len(ids); start += bentley.MaxUsersPerCall {
 		chunk := ids[start:min(start+bentley.MaxUsersPerCall, len(ids))]
 		out := results[start : start+len(chunk)]
+		if err := l.budget.take(); err != nil {
+			for i := range out {
+				out[i] = &dataloader.Result[*bentley.User]{Error: err}
+			}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -190,13 +224,13 @@ func loadersFrom(ctx context.Context) *Loaders {
 
 // Middleware gives every request its own Loaders and puts the caller's bearer token, when the
 // request has one, into the context for the platform calls the loaders make.
-func Middleware(client *bentley.Client, wait time.Duration, next http.Handler) http.Handler {
+func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		if token, ok := bearerToken(r); ok {
 			ctx = bentley.WithToken(ctx, token)
 		}
-		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(client, wait))
+		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(client, opts))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -11,7 +11,10 @@ import (
 
 // Resolver is the root resolver. It holds nothing: everything a resolver needs for a request
 // (the loaders, hence the caller's token) travels in the request context.
-type Resolver struct{}
+type Resolver struct {
+	// maxUserIDs bounds the ids of one users(ids:) field.
+	maxUserIDs int
+}
 
 // errNoLoaders means the handler was built without Middleware: a wiring bug, not a client's.
 var errNoLoaders = errors.New("graph: no loaders in request context")

@@ -93,6 +93,9 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, ids []string) ([]*model.User, error) {
+	if r.maxUserIDs > 0 && len(ids) > r.maxUserIDs {
+		return nil, inputErrorf("ids has %d entries; at most %d are allowed", len(ids), r.maxUserIDs)
+	}
 	ids, err := parseIDs("ids", ids)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,213 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits bound what one request may ask of the gateway and, through it, of the platform. Each
+// zero field takes its default.
+type Limits struct {
+	// MaxBodyBytes bounds a request body; larger ones are answered 413.
+	MaxBodyBytes int64
+	// MaxComplexity bounds a query's cost, where every field that calls the platform costs
+	// upstreamFieldCost and users(ids:) costs per id.
+	MaxComplexity int
+	// MaxDepth bounds field nesting (introspection fields are not counted).
+	MaxDepth int
+	// MaxAliases bounds the aliased fields of an operation, fragments included.
+	MaxAliases int
+	// MaxTokens bounds the tokens the parser reads from a query.
+	MaxTokens int
+	// MaxUserIDs bounds the ids of one users(ids:) field.
+	MaxUserIDs int
+	// CallBudget bounds the upstream calls of one operation; fields past it resolve to null
+	// with REQUEST_LIMIT_EXCEEDED while the rest of the answer stands.
+	CallBudget int
+}
+
+// DefaultLimits are generous for the schema's real uses (the aggregation query costs about 60,
+// 40 aliased users about 480, 1500 ids about 1520) and small against abuse.
+var DefaultLimits = Limits{
+	MaxBodyBytes:  1 << 20,
+	MaxComplexity: 5000,
+	MaxDepth:      10,
+	MaxAliases:    100,
+	MaxTokens:     15000,
+	MaxUserIDs:    2000,
+	CallBudget:    100,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	pick := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	l.MaxComplexity = pick(l.MaxComplexity, d.MaxComplexity)
+	l.MaxDepth = pick(l.MaxDepth, d.MaxDepth)
+	l.MaxAliases = pick(l.MaxAliases, d.MaxAliases)
+	l.MaxTokens = pick(l.MaxTokens, d.MaxTokens)
+	l.MaxUserIDs = pick(l.MaxUserIDs, d.MaxUserIDs)
+	l.CallBudget = pick(l.CallBudget, d.CallBudget)
+	return l
+}
+
+// Error codes of the limits.
+const (
+	CodeRequestLimitExceeded = "REQUEST_LIMIT_EXCEEDED"
+	CodeDepthLimitExceeded   = "DEPTH_LIMIT_EXCEEDED"
+	CodeAliasLimitExceeded   = "ALIAS_LIMIT_EXCEEDED"
+	CodeRequestTooLarge      = "REQUEST_TOO_LARGE"
+)
+
+// upstreamFieldCost is the complexity of a field that makes (or shares) an upstream call, against
+// 1 for a plain field: the cost that matters is the platform's.
+const upstreamFieldCost = 10
+
+// complexity assigns costs to the fields that call the platform.
+func complexity() ComplexityRoot {
+	var c ComplexityRoot
+	upstream := func(child int) int { return upstreamFieldCost + child }
+	c.Query.Me = upstream
+	c.Query.MyPrimaryAccount = upstream
+	c.Query.User = func(child int, _ string) int { return upstream(child) }
+	c.Query.Itwin = func(child int, _ string) int { return upstream(child) }
+	// A users(ids:) list costs one upstream call per 1000 ids plus one per id returned.
+	c.Query.Users = func(_ int, ids []string) int {
+		calls := (len(ids) + 999) / 1000
+		return calls*upstreamFieldCost + len(ids)
+	}
+	c.ITwin.Account = upstream
+	c.ITwin.Member = func(child int, _ string) int { return upstream(child) }
+	c.Member.User = upstream
+	return c
+}
+
+// shapeLimit is a handler extension that refuses operations nested deeper than maxDepth or with
+// more than maxAliases aliased fields, before anything is resolved.
+type shapeLimit struct{ maxDepth, maxAliases int }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = shapeLimit{}
+
+func (shapeLimit) ExtensionName() string                          { return "ShapeLimit" }
+func (shapeLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (s shapeLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if rc.Operation == nil {
+		return nil
+	}
+	depth, aliases := measure(rc.Operation.SelectionSet, rc.Doc.Fragments, 0, map[string]bool{})
+	if depth > s.maxDepth {
+		err := gqlerror.Errorf("the query is nested %d levels deep; at most %d are allowed", depth, s.maxDepth)
+		err.Extensions = map[string]any{"code": CodeDepthLimitExceeded}
+		return err
+	}
+	if aliases > s.maxAliases {
+		err := gqlerror.Errorf("the query has %d aliased fields; at most %d are allowed", aliases, s.maxAliases)
+		err.Extensions = map[string]any{"code": CodeAliasLimitExceeded}
+		return err
+	}
+	return nil
+}
+
+// measure returns the field depth below sel and the aliased fields in it, expanding fragments
+// (validation has already refused cycles; visiting guards against them anyway).
+func measure(sel ast.SelectionSet, fragments ast.FragmentDefinitionList, level int, visiting map[string]bool) (depth, aliases int) {
+	for _, s := range sel {
+		var d, a int
+		switch s := s.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(s.Name, "__") {
+				continue // introspection has its own switch
+			}
+			if s.Alias != "" && s.Alias != s.Name {
+				a++
+			}
+			cd, ca := measure(s.SelectionSet, fragments, level+1, visiting)
+			d, a = max(level+1, cd), a+ca
+		case *ast.InlineFragment:
+			d, a = measure(s.SelectionSet, fragments, level, visiting)
+		case *ast.FragmentSpread:
+			def := fragments.ForName(s.Name)
+			if def == nil || visiting[s.Name] {
+				continue
+			}
+			visiting[s.Name] = true
+			d, a = measure(def.SelectionSet, fragments, level, visiting)
+			delete(visiting, s.Name)
+		}
+		depth, aliases = max(depth, d), aliases+a
+	}
+	return depth, aliases
+}
+
+// errBudgetExceeded is returned for upstream calls past the operation's budget.
+var errBudgetExceeded = errors.New("the operation's budget of upstream calls is spent")
+
+// callBudget counts one operation's upstream calls.
+type callBudget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// take spends one call, or fails once the budget is spent. A nil budget is unlimited.
+func (b *callBudget) take() error {
+	if b == nil || b.used.Add(1) <= b.max {
+		return nil
+	}
+	return errBudgetExceeded
+}
+
+// limitBody answers 413 to a request body over max bytes, before gqlgen reads it.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method == http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			tooLarge(w, max)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+		if err != nil {
+			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			return
+		}
+		if int64(len(body)) > max {
+			tooLarge(w, max)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooLarge(w http.ResponseWriter, max int64) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
+		"message":    fmt.Sprintf("the request body is larger than %d bytes", max),
+		"extensions": map[string]any{"code": CodeRequestTooLarge},
+	}}})
+}

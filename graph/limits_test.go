@@ -1,0 +1,169 @@
+package graph_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+func withLimits(l graph.Limits) func(*graph.Options) {
+	return func(o *graph.Options) { o.Limits = l }
+}
+
+// raw posts a body as is (chunked: without a Content-Length) and returns status and body.
+func (e *env) raw(t *testing.T, contentType, body string, chunked bool) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", strings.NewReader(body))
+	if chunked {
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.ContentLength = -1
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+e.show.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+func TestRequestBodyLimits(t *testing.T) {
+	e := newEnv(t, withLimits(graph.Limits{MaxBodyBytes: 1024}))
+	big := `{"query":"{ me { id } }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
+	for _, chunked := range []bool{false, true} {
+		status, body := e.raw(t, "application/json", big, chunked)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "REQUEST_TOO_LARGE") {
+			t.Errorf("chunked=%t: status %d %s, want 413", chunked, status, body)
+		}
+	}
+	if status, body := e.raw(t, "application/json", `{"query": "{ me { id } }"`, false); status != http.StatusBadRequest {
+		t.Errorf("malformed JSON: status %d %s, want 400", status, body)
+	}
+	if status, _ := e.raw(t, "application/json", `{"query":"{ me { id } }"}`, false); status != http.StatusOK {
+		t.Errorf("a small body: status %d", status)
+	}
+	if n := e.emu.TotalCalls(); n != 1 {
+		t.Errorf("%d upstream calls, want 1 (only the valid request)", n)
+	}
+}
+
+func TestQueryShapeLimits(t *testing.T) {
+	e := newEnv(t, withLimits(graph.Limits{MaxComplexity: 100, MaxDepth: 4, MaxAliases: 5, MaxTokens: 200, MaxUserIDs: 10}))
+	var aliases strings.Builder
+	for i := 0; i < 6; i++ {
+		fmt.Fprintf(&aliases, " a%d: me { id }", i)
+	}
+	var manyTokens strings.Builder
+	for i := 0; i < 250; i++ {
+		manyTokens.WriteString(" id")
+	}
+	ids := make([]string, 11)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%q", fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
+	}
+	cases := []struct{ name, query, code string }{
+		{"too complex", fmt.Sprintf(`{ a: itwin(id: %[1]q) { account { id } member(id: %[1]q) { user { id } } }
+			b: itwin(id: %[1]q) { account { id } member(id: %[1]q) { user { id } } } c: me { id } d: myPrimaryAccount { id } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"too deep", fmt.Sprintf(`{ itwin(id: %q) { member(id: %q) { user { id } roles { id } } } }`, e.show.ITwinID, e.show.MemberID), ""},
+		{"deeper than allowed", `query { ...A } fragment A on Query { itwin(id: "` + e.show.ITwinID + `") { member(id: "` + e.show.MemberID + `") { user { id } roles { permissions } } } }`, ""},
+		{"too many aliases", "{" + aliases.String() + " }", "ALIAS_LIMIT_EXCEEDED"},
+		{"too many tokens", "{ me {" + manyTokens.String() + " } }", "GRAPHQL_PARSE_FAILED"},
+		{"too many ids", "{ users(ids: [" + strings.Join(ids, ",") + "]) { id } }", "BAD_USER_INPUT"},
+	}
+	// Depth 4 allows itwin > member > user > id; nothing in this schema nests a fifth level, so
+	// the depth cases use a lower limit below.
+	for _, tc := range cases {
+		if tc.code == "" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			e.emu.Reset()
+			resp := e.query(t, e.show.Token, tc.query, nil)
+			if len(resp.Errors) == 0 || resp.Errors[0].code() != tc.code {
+				t.Errorf("errors = %+v, want %s", resp.Errors, tc.code)
+			}
+			if n := e.emu.TotalCalls(); n != 0 {
+				t.Errorf("%d upstream calls for a refused query", n)
+			}
+		})
+	}
+
+	shallow := newEnv(t, withLimits(graph.Limits{MaxDepth: 2}))
+	for _, q := range []string{cases[1].query, cases[2].query} {
+		resp := shallow.query(t, shallow.show.Token, q, nil)
+		if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeDepthLimitExceeded || shallow.emu.TotalCalls() != 0 {
+			t.Errorf("%s: errors %+v, %d calls; want DEPTH_LIMIT_EXCEEDED and none", q, resp.Errors, shallow.emu.TotalCalls())
+		}
+	}
+	// Introspection is not counted against the depth limit: GraphiQL's own query is deep.
+	if resp := shallow.query(t, "", `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil); len(resp.Errors) > 0 {
+		t.Errorf("introspection refused by the depth limit: %+v", resp.Errors)
+	}
+}
+
+func TestCallBudget(t *testing.T) {
+	e := newEnv(t, withLimits(graph.Limits{CallBudget: 3}))
+	var q strings.Builder
+	q.WriteString("{ me { id }")
+	for _, number := range []string{"WP-01-CON", "WP-02-CON", "PR-01-CON", "PR-02-CON"} {
+		id, _ := e.emu.ITwinID(number)
+		fmt.Fprintf(&q, " t%s: itwin(id: %q) { id }", strings.ReplaceAll(number, "-", ""), id)
+	}
+	q.WriteString(" }")
+	resp := e.query(t, e.show.Token, q.String(), nil)
+	ok, limited := 0, 0
+	for name, raw := range resp.Data {
+		if string(raw) != "null" {
+			ok++
+			continue
+		}
+		if err := resp.errorAt(name); err.code() == graph.CodeRequestLimitExceeded {
+			limited++
+		} else {
+			t.Errorf("%s: null with error %+v", name, err)
+		}
+	}
+	if ok != 3 || limited != 2 {
+		t.Errorf("%d fields answered and %d limited, want 3 and 2 (budget 3 of 5 calls): %+v", ok, limited, resp.Errors)
+	}
+	if n := e.emu.TotalCalls(); n != 3 {
+		t.Errorf("%d upstream calls, want the budget of 3", n)
+	}
+}
+
+func TestIntrospectionSwitch(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) { o.DisableIntrospection = true })
+	resp := e.query(t, "", `{ __schema { queryType { name } } }`, nil)
+	if len(resp.Errors) == 0 {
+		t.Error("introspection answered although disabled")
+	}
+	resp = e.query(t, e.show.Token, `{ mee { id } }`, nil)
+	if len(resp.Errors) == 0 || strings.Contains(resp.Errors[0].Message, "Did you mean") {
+		t.Errorf("errors = %+v: want a validation error without suggestions", resp.Errors)
+	}
+	on := newEnv(t)
+	if resp := on.query(t, on.show.Token, `{ mee { id } }`, nil); len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, "Did you mean") {
+		t.Errorf("with introspection on, suggestions are expected: %+v", resp.Errors)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) { o.RequestTimeout = 300 * time.Millisecond })
+	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	start := time.Now()
+	resp := e.query(t, e.show.Token, `{ me { id } }`, nil)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("answer took %s with a 300ms request timeout", took)
+	}
+	if resp.errorAt("me").code() != "UPSTREAM_UNAVAILABLE" {
+		t.Errorf("errors = %+v, want UPSTREAM_UNAVAILABLE", resp.Errors)
+	}
+}
