@@ -23,16 +23,30 @@ type env struct {
 	url  string
 	show emulator.Showcase
 	logs *lockedWriter
+	// upstream is the transport of the gateway's platform client.
+	upstream *http.Transport
 }
 
 // newEnv serves the gateway, with each option applied to its handler options.
 func newEnv(t *testing.T, options ...func(*graph.Options)) *env {
 	t.Helper()
+	return newEnvWith(t, nil, options...)
+}
+
+// newEnvWith is newEnv with options for the platform client too.
+func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*graph.Options)) *env {
+	t.Helper()
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
 	t.Cleanup(upstream.Close)
 	t.Cleanup(emu.Close)
-	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithTimeout(2*time.Second))
+	transport := bentley.NewTransport()
+	t.Cleanup(transport.CloseIdleConnections)
+	client, err := bentley.NewClient(append([]bentley.Option{
+		bentley.WithBaseURL(upstream.URL),
+		bentley.WithTimeout(2 * time.Second),
+		bentley.WithHTTPClient(&http.Client{Transport: transport}),
+	}, clientOpts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +58,7 @@ func newEnv(t *testing.T, options ...func(*graph.Options)) *env {
 	}
 	gw := httptest.NewServer(graph.NewHandler(opts))
 	t.Cleanup(gw.Close)
-	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs}
+	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport}
 }
 
 // gqlError is one entry of a GraphQL response's errors.

@@ -1,0 +1,105 @@
+package graph_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// TestFaultsOnEachUpstreamAPI injects each kind of platform failure into each API the
+// aggregation query uses and checks the answer: in time, well-formed, with the failing field null
+// and coded, the rest of the answer standing, and the next query unaffected.
+func TestFaultsOnEachUpstreamAPI(t *testing.T) {
+	const (
+		upstreamTimeout = time.Second
+		requestTimeout  = 5 * time.Second
+	)
+	apis := []struct {
+		api      string
+		endpoint string
+		path     []any // where the failing field sits in the answer
+	}{
+		{"iTwins", emulator.EndpointITwinAccount, []any{"itwin", "account"}},
+		{"Access Control", emulator.EndpointUserMember, []any{"itwin", "member"}},
+		{"Users", emulator.EndpointUsersByIDList, []any{"itwin", "member", "user"}},
+	}
+	faults := []struct {
+		name  string
+		fault emulator.Fault
+		code  string        // "" when retries recover and the answer is complete
+		by    time.Duration // the answer must arrive within this
+	}{
+		{"429 with a short Retry-After", emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "1", Times: 1}, "", 3 * time.Second},
+		{"429 with a long Retry-After", emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "120"}, "RATE_LIMITED", time.Second},
+		{"a 503 burst retries absorb", emulator.Fault{Kind: emulator.FaultStatus, Status: 503, Times: 2}, "", 2 * time.Second},
+		{"a 503 burst longer than the retries", emulator.Fault{Kind: emulator.FaultStatus, Status: 503}, "UPSTREAM_UNAVAILABLE", 2 * time.Second},
+		{"a hang longer than the timeout", emulator.Fault{Kind: emulator.FaultHang}, "UPSTREAM_UNAVAILABLE", upstreamTimeout + time.Second},
+		{"reset connections", emulator.Fault{Kind: emulator.FaultReset}, "UPSTREAM_UNAVAILABLE", 2 * time.Second},
+		{"a malformed body", emulator.Fault{Kind: emulator.FaultMalformed}, "UPSTREAM_ERROR", time.Second},
+		{"an oversized body", emulator.Fault{Kind: emulator.FaultOversized, Size: 9 << 20}, "UPSTREAM_ERROR", 2 * time.Second},
+	}
+	for _, api := range apis {
+		for _, f := range faults {
+			t.Run(api.api+"/"+f.name, func(t *testing.T) {
+				t.Parallel()
+				e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(upstreamTimeout), bentley.WithRetries(2)},
+					func(o *graph.Options) { o.RequestTimeout = requestTimeout })
+				vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID}
+				fault := f.fault
+				fault.Endpoint = api.endpoint
+				e.emu.Inject(fault)
+
+				start := time.Now()
+				resp := e.query(t, e.show.Token, aggregationQuery, vars)
+				if took := time.Since(start); took > f.by {
+					t.Errorf("answer took %s, want at most %s", took, f.by)
+				}
+				var got aggregation
+				resp.field(t, "itwin", &got) // well-formed, with data
+				if got.ID != e.show.ITwinID || got.DisplayName == "" {
+					t.Fatalf("the iTwin itself was lost: %+v", got)
+				}
+				if f.code == "" {
+					if len(resp.Errors) > 0 || got.Member == nil || got.Member.User == nil || got.Account.ID == "" {
+						t.Errorf("want a complete answer after retries, got %+v errors %+v", got, resp.Errors)
+					}
+				} else {
+					err := resp.errorAt(api.path...)
+					if len(resp.Errors) != 1 || err.code() != f.code {
+						t.Fatalf("errors = %+v, want one %s at %v", resp.Errors, f.code, api.path)
+					}
+					if f.code == "RATE_LIMITED" && err.Extensions["retryAfter"] != float64(120) {
+						t.Errorf("extensions.retryAfter = %v, want 120", err.Extensions["retryAfter"])
+					}
+					// The fields outside the failing one stand.
+					switch api.endpoint {
+					case emulator.EndpointITwinAccount:
+						if got.Member == nil || got.Member.User == nil {
+							t.Errorf("member lost with the account: %+v", got)
+						}
+					case emulator.EndpointUserMember:
+						if got.Account.ID == "" || got.Member != nil {
+							t.Errorf("partial answer %+v", got)
+						}
+					case emulator.EndpointUsersByIDList:
+						if got.Account.ID == "" || got.Member == nil || got.Member.Email == "" || got.Member.User != nil {
+							t.Errorf("partial answer %+v", got)
+						}
+					}
+				}
+
+				// The next query works.
+				e.emu.Reset()
+				next := e.query(t, e.show.Token, aggregationQuery, vars)
+				var again aggregation
+				next.field(t, "itwin", &again)
+				if len(next.Errors) > 0 || again.Member == nil || again.Member.User == nil {
+					t.Errorf("the next query failed: %+v", next.Errors)
+				}
+			})
+		}
+	}
+}
