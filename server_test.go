@@ -6,12 +6,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/itwin-graphql/gateway/bentley/emulator"
 )
 
 // gateway is a gateway started through run, as main starts it.
@@ -268,5 +272,102 @@ func TestConfig(t *testing.T) {
 	cfg, err := loadConfig([]string{"--port", "9090"}, func(k string) string { return map[string]string{"PORT": "7070", "UPSTREAM_TIMEOUT": "3s"}[k] })
 	if err != nil || cfg.port != "9090" || cfg.upstreamTimeout != 3*time.Second {
 		t.Errorf("flags must override the environment, which overrides defaults: %+v, %v", cfg, err)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	emu := emulator.New()
+	emu.SetLatency(400 * time.Millisecond)
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+
+	logs := &logSink{ready: make(chan map[string]any, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json", "BENTLEY_API_URL": upstream.URL, "SHUTDOWN_TIMEOUT": "5s"}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
+	url := "http://" + (<-logs.ready)["addr"].(string)
+
+	answer := make(chan string, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", url+"/graphql", strings.NewReader(`{"query":"{ me { email } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+show.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answer <- "error: " + err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		answer <- string(body)
+	}()
+	for emu.Calls(emulator.EndpointMe) == 0 { // the query is in flight upstream
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel() // as SIGTERM would
+
+	// New connections are refused while the in-flight query finishes.
+	refused := false
+	for i := 0; i < 100 && !refused; i++ {
+		c, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), 100*time.Millisecond)
+		if err != nil {
+			refused = true
+		} else {
+			c.Close()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	if !refused {
+		t.Error("new connections were still accepted during shutdown")
+	}
+	if got := <-answer; !strings.Contains(got, "ada.lovelace@contoso.example") {
+		t.Errorf("the in-flight query did not finish: %s", got)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v, want nil (exit 0)", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return")
+	}
+}
+
+func TestShutdownGraceRunsOut(t *testing.T) {
+	emu := emulator.New()
+	emu.Inject(emulator.Fault{Kind: emulator.FaultHang})
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	defer emu.Close()
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "SHUTDOWN_TIMEOUT": "200ms"})
+	go func() {
+		req, _ := http.NewRequest("POST", g.url+"/graphql", strings.NewReader(`{"query":"{ me { email } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+emu.Showcase().Token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for emu.Calls(emulator.EndpointMe) == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	start := time.Now()
+	g.cancel()
+	select {
+	case err := <-g.done:
+		if err != nil {
+			t.Errorf("run = %v, want nil: cutting off after the grace period is the configured behaviour", err)
+		}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("shutdown took %s with a 200ms grace period", took)
+		}
+		g.done <- nil // for the cleanup's stop
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after the grace period")
+	}
+	if g.logs.find("grace period over; closing the remaining connections") == nil {
+		t.Error("no warning logged when the grace period ran out")
 	}
 }
