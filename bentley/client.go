@@ -258,13 +258,7 @@ func (c *Client) do(req *request, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := checkResponse(req.endpoint, res); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(res.body, v); err != nil {
-		return fmt.Errorf("bentley: %s: decoding response: %w", req.endpoint, ErrMalformedResponse)
-	}
-	return nil
+	return decodeAnswer(req.endpoint, res, v)
 }
 
 // fetch gets the raw answer from the cache, or from the platform with retries: on 429, 502,

@@ -102,7 +102,7 @@ func checkResponse(endpoint string, res *rawResponse) error {
 	}
 	var env envelope
 	if json.Unmarshal(res.body, &env) == nil && env.Error != nil {
-		e.Code = env.Error.Code
+		e.Code = sanitizeCode(env.Error.Code)
 		e.Message = env.Error.Message
 		if env.Error.Target != nil {
 			e.Target = *env.Error.Target
@@ -110,6 +110,32 @@ func checkResponse(endpoint string, res *rawResponse) error {
 		e.Details = env.Error.Details
 	}
 	return e
+}
+
+// sanitizeCode keeps an upstream error code only if it looks like one (at most 64 letters,
+// digits, '.', '_' or '-'): codes are shown to GraphQL clients, free text from the upstream is not.
+func sanitizeCode(code string) string {
+	if len(code) > 64 {
+		return ""
+	}
+	for _, r := range code {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return ""
+		}
+	}
+	return code
+}
+
+// decodeAnswer turns a raw answer into v: a *Error for a non-2xx status, ErrMalformedResponse
+// for a 2xx body that is not JSON of the expected shape.
+func decodeAnswer(endpoint string, res *rawResponse, v any) error {
+	if err := checkResponse(endpoint, res); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(res.body, v); err != nil {
+		return fmt.Errorf("bentley: %s: decoding response: %w", endpoint, ErrMalformedResponse)
+	}
+	return nil
 }
 
 // parseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3).

@@ -78,8 +78,9 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	// The shape check first: it is linear, and it keeps fragment bombs from the complexity walk.
+	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases, maxFields: opts.Limits.MaxComplexity})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
-	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv

@@ -73,8 +73,11 @@ func (l Limits) withDefaults() Limits {
 const (
 	CodeRequestLimitExceeded = "REQUEST_LIMIT_EXCEEDED"
 	CodeDepthLimitExceeded   = "DEPTH_LIMIT_EXCEEDED"
-	CodeAliasLimitExceeded   = "ALIAS_LIMIT_EXCEEDED"
-	CodeRequestTooLarge      = "REQUEST_TOO_LARGE"
+	// CodeComplexityLimitExceeded is the code gqlgen's complexity limit uses; the field count
+	// check reuses it, being a bound of the same kind.
+	CodeComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeAliasLimitExceeded      = "ALIAS_LIMIT_EXCEEDED"
+	CodeRequestTooLarge         = "REQUEST_TOO_LARGE"
 )
 
 // upstreamFieldCost is the complexity of a field that makes (or shares) an upstream call, against
@@ -100,9 +103,12 @@ func complexity() ComplexityRoot {
 	return c
 }
 
-// shapeLimit is a handler extension that refuses operations nested deeper than maxDepth or with
-// more than maxAliases aliased fields, before anything is resolved.
-type shapeLimit struct{ maxDepth, maxAliases int }
+// shapeLimit is a handler extension that refuses, before anything is resolved or costed, an
+// operation nested deeper than maxDepth, with more than maxAliases aliased fields, or selecting
+// more than maxFields fields once fragments are expanded. It runs before gqlgen's complexity
+// walk, which expands fragment spreads afresh at every use: a chain of fragments that each
+// spread the next twice doubles with every link, and would take that walk exponential time.
+type shapeLimit struct{ maxDepth, maxAliases, maxFields int }
 
 var _ interface {
 	graphql.HandlerExtension
@@ -116,49 +122,75 @@ func (s shapeLimit) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 	if rc.Operation == nil {
 		return nil
 	}
-	depth, aliases := measure(rc.Operation.SelectionSet, rc.Doc.Fragments, 0, map[string]bool{})
-	if depth > s.maxDepth {
-		err := gqlerror.Errorf("the query is nested %d levels deep; at most %d are allowed", depth, s.maxDepth)
-		err.Extensions = map[string]any{"code": CodeDepthLimitExceeded}
+	m := measurer{fragments: rc.Doc.Fragments, memo: map[string]shape{}, visiting: map[string]bool{}}
+	sh := m.selectionSet(rc.Operation.SelectionSet)
+	limit := func(code, format string, args ...any) *gqlerror.Error {
+		err := gqlerror.Errorf(format, args...)
+		err.Extensions = map[string]any{"code": code}
 		return err
 	}
-	if aliases > s.maxAliases {
-		err := gqlerror.Errorf("the query has %d aliased fields; at most %d are allowed", aliases, s.maxAliases)
-		err.Extensions = map[string]any{"code": CodeAliasLimitExceeded}
-		return err
+	switch {
+	case sh.fields > s.maxFields:
+		return limit(CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", s.maxFields)
+	case sh.depth > s.maxDepth:
+		return limit(CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, s.maxDepth)
+	case sh.aliases > s.maxAliases:
+		return limit(CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, s.maxAliases)
 	}
 	return nil
 }
 
-// measure returns the field depth below sel and the aliased fields in it, expanding fragments
-// (validation has already refused cycles; visiting guards against them anyway).
-func measure(sel ast.SelectionSet, fragments ast.FragmentDefinitionList, level int, visiting map[string]bool) (depth, aliases int) {
+// shape is what the limits look at in a selection set: its field depth, and how many aliased
+// fields and fields in all it holds with fragments expanded.
+type shape struct{ depth, aliases, fields int }
+
+// saturation caps the counts, so a fragment bomb cannot overflow them.
+const saturation = 1 << 40
+
+func (a shape) plus(b shape) shape {
+	return shape{depth: max(a.depth, b.depth), aliases: min(a.aliases+b.aliases, saturation), fields: min(a.fields+b.fields, saturation)}
+}
+
+// measurer measures selection sets, each fragment once: linear in the document's size however
+// often fragments are spread.
+type measurer struct {
+	fragments ast.FragmentDefinitionList
+	memo      map[string]shape
+	visiting  map[string]bool // validation refuses fragment cycles; this guards against them anyway
+}
+
+func (m measurer) selectionSet(sel ast.SelectionSet) shape {
+	var out shape
 	for _, s := range sel {
-		var d, a int
 		switch s := s.(type) {
 		case *ast.Field:
 			if strings.HasPrefix(s.Name, "__") {
 				continue // introspection has its own switch
 			}
+			child := m.selectionSet(s.SelectionSet)
+			f := shape{depth: child.depth + 1, aliases: child.aliases, fields: min(child.fields+1, saturation)}
 			if s.Alias != "" && s.Alias != s.Name {
-				a++
+				f.aliases++
 			}
-			cd, ca := measure(s.SelectionSet, fragments, level+1, visiting)
-			d, a = max(level+1, cd), a+ca
+			out = out.plus(f)
 		case *ast.InlineFragment:
-			d, a = measure(s.SelectionSet, fragments, level, visiting)
+			out = out.plus(m.selectionSet(s.SelectionSet))
 		case *ast.FragmentSpread:
-			def := fragments.ForName(s.Name)
-			if def == nil || visiting[s.Name] {
-				continue
+			sh, ok := m.memo[s.Name]
+			if !ok {
+				def := m.fragments.ForName(s.Name)
+				if def == nil || m.visiting[s.Name] {
+					continue
+				}
+				m.visiting[s.Name] = true
+				sh = m.selectionSet(def.SelectionSet)
+				delete(m.visiting, s.Name)
+				m.memo[s.Name] = sh
 			}
-			visiting[s.Name] = true
-			d, a = measure(def.SelectionSet, fragments, level, visiting)
-			delete(visiting, s.Name)
+			out = out.plus(sh)
 		}
-		depth, aliases = max(depth, d), aliases+a
 	}
-	return depth, aliases
+	return out
 }
 
 // errBudgetExceeded is returned for upstream calls past the operation's budget.

@@ -167,3 +167,27 @@ func TestRequestTimeout(t *testing.T) {
 		t.Errorf("errors = %+v, want UPSTREAM_UNAVAILABLE", resp.Errors)
 	}
 }
+
+// TestFragmentBomb: a chain of fragments that each spread the next one twice selects 2^n fields.
+// It must be refused quickly and without an upstream call, not costed by walking every copy.
+func TestFragmentBomb(t *testing.T) {
+	e := newEnv(t)
+	var b strings.Builder
+	const n = 60
+	b.WriteString("{ ...F0 }")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, " fragment F%d on Query { me { id } }", n)
+	start := time.Now()
+	resp := e.query(t, e.show.Token, b.String(), nil)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("refusing the fragment bomb took %s", took)
+	}
+	if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeComplexityLimitExceeded {
+		t.Errorf("errors = %+v, want COMPLEXITY_LIMIT_EXCEEDED", resp.Errors)
+	}
+	if n := e.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d upstream calls", n)
+	}
+}
