@@ -138,7 +138,11 @@ func decodeAnswer(endpoint string, res *rawResponse, v any) error {
 	return nil
 }
 
-// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3).
+// maxRetryAfter caps what a Retry-After may ask for: a day is already "not in this request".
+const maxRetryAfter = 24 * time.Hour
+
+// parseRetryAfter reads Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3), capped
+// at maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -148,10 +152,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs < 0 {
 			return 0
 		}
-		return time.Duration(min(secs, 24*3600)) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
