@@ -62,7 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"demo_member", show.MemberID)
 	}
 
+	m := newMetrics()
 	client, err := bentley.NewClient(
+		bentley.WithObserver(m),
 		bentley.WithBaseURL(baseURL),
 		bentley.WithTimeout(cfg.upstreamTimeout),
 		bentley.WithRetries(cfg.retries),
@@ -81,7 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		RequestTimeout:       cfg.requestTimeout,
 		Limits:               cfg.limits,
 		DisableIntrospection: !cfg.introspection,
+		Observer:             m,
 	}))
+	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

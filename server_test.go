@@ -64,6 +64,17 @@ func (s *logSink) find(msg string) map[string]any {
 	return nil
 }
 
+func (s *logSink) findWhere(match func(map[string]any) bool) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if match(l) {
+			return l
+		}
+	}
+	return nil
+}
+
 func (s *logSink) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

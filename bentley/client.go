@@ -56,6 +56,24 @@ type Client struct {
 	cache      *responseCache // nil: no caching
 	retries    int
 	slots      chan struct{} // bounds concurrent upstream calls; nil: unbounded
+	observer   Observer
+}
+
+// Observer is told about every upstream call, for metrics. Nothing passed to it carries a token,
+// a URL or an id: only endpoint names (EndpointITwin, ...) and statuses.
+type Observer interface {
+	// UpstreamCall reports one call: its HTTP status (0 when no answer came) and duration.
+	UpstreamCall(endpoint string, status int, d time.Duration)
+	// UpstreamRetry reports that a failed call of endpoint is about to be tried again.
+	UpstreamRetry(endpoint string)
+}
+
+// WithObserver sets the observer of upstream calls.
+func WithObserver(o Observer) Option {
+	return func(c *Client) error {
+		c.observer = o
+		return nil
+	}
 }
 
 // Option configures a Client.
@@ -288,6 +306,9 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		if !c.fitsIn(ctx, wait) {
 			return res, err
 		}
+		if c.observer != nil {
+			c.observer.UpstreamRetry(req.endpoint)
+		}
 		if !sleep(ctx, wait) {
 			return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, context.Cause(ctx))
 		}
@@ -322,7 +343,15 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 	if req.body != nil {
 		out.Body = io.NopCloser(bytes.NewReader(req.body))
 	}
+	start := time.Now()
 	resp, err := c.httpClient.Do(out)
+	if c.observer != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.observer.UpstreamCall(req.endpoint, status, time.Since(start))
+	}
 	if err != nil {
 		return nil, c.transportError(ctx, req.endpoint, err)
 	}

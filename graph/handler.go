@@ -38,6 +38,8 @@ type Options struct {
 	// DisableIntrospection turns off introspection and "did you mean" suggestions, which
 	// reveal the schema, for deployments that do not publish it.
 	DisableIntrospection bool
+	// Observer, when set, receives per-query records and loader batch sizes for metrics.
+	Observer Observer
 }
 
 // NewHandler returns the GraphQL endpoint: POST and GET transports, a parsed-query cache,
@@ -46,8 +48,11 @@ func NewHandler(opts Options) http.Handler {
 	opts = opts.withDefaults()
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{maxUserIDs: opts.Limits.MaxUserIDs}, Complexity: complexity()})
 	srv := newServer(es, opts)
-	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget}
-	return withTimeout(opts.RequestTimeout, limitBody(opts.Limits.MaxBodyBytes, Middleware(opts.Client, loaders, srv)))
+	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
+	return observe(opts.Logger, opts.Observer,
+		withTimeout(opts.RequestTimeout,
+			limitBody(opts.Limits.MaxBodyBytes,
+				Middleware(opts.Client, loaders, srv))))
 }
 
 func (o Options) withDefaults() Options {
@@ -81,6 +86,7 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	// The shape check first: it is linear, and it keeps fragment bombs from the complexity walk.
 	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases, maxFields: opts.Limits.MaxComplexity})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	srv.Use(observeResponses{})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv

@@ -196,18 +196,20 @@ func (m measurer) selectionSet(sel ast.SelectionSet) shape {
 // errBudgetExceeded is returned for upstream calls past the operation's budget.
 var errBudgetExceeded = errors.New("the operation's budget of upstream calls is spent")
 
-// callBudget counts one operation's upstream calls.
+// callBudget counts one operation's upstream calls and refuses those past max (0: no limit).
 type callBudget struct {
-	max  int64
-	used atomic.Int64
+	max   int64
+	used  atomic.Int64
+	calls atomic.Int64 // calls actually made
 }
 
-// take spends one call, or fails once the budget is spent. A nil budget is unlimited.
+// take spends one call, or fails once the budget is spent.
 func (b *callBudget) take() error {
-	if b == nil || b.used.Add(1) <= b.max {
-		return nil
+	if b.max > 0 && b.used.Add(1) > b.max {
+		return errBudgetExceeded
 	}
-	return errBudgetExceeded
+	b.calls.Add(1)
+	return nil
 }
 
 // limitBody answers 413 to a request body over max bytes, before gqlgen reads it.

@@ -32,6 +32,8 @@ type LoaderOptions struct {
 	Wait time.Duration
 	// CallBudget bounds the request's upstream calls; 0 means unlimited.
 	CallBudget int
+	// Observer, when set, is told each batch's size.
+	Observer Observer
 }
 
 // Loaders batch and deduplicate one request's upstream calls. They live for exactly one HTTP
@@ -46,25 +48,39 @@ type Loaders struct {
 	me       memo[*bentley.User]
 	primary  memo[*bentley.ITwin]
 	budget   *callBudget
+	observer Observer
 }
 
 // NewLoaders returns fresh loaders for one request.
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
-	l := &Loaders{client: client}
-	if opts.CallBudget > 0 {
-		l.budget = &callBudget{max: int64(opts.CallBudget)}
-	}
+	l := &Loaders{client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer}
 	wait := opts.Wait
-	l.itwins = dataloader.NewBatchedLoader(fetchEach(l.budget, client.GetITwin),
+	l.itwins = dataloader.NewBatchedLoader(observed(l, "itwin", fetchEach(l.budget, client.GetITwin)),
 		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.accounts = dataloader.NewBatchedLoader(fetchEach(l.budget, client.GetITwinAccount),
+	l.accounts = dataloader.NewBatchedLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)),
 		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.members = dataloader.NewBatchedLoader(fetchEach(l.budget, func(ctx context.Context, k memberKey) (*bentley.Member, error) {
+	l.members = dataloader.NewBatchedLoader(observed(l, "member", fetchEach(l.budget, func(ctx context.Context, k memberKey) (*bentley.Member, error) {
 		return client.GetUserMember(ctx, k.itwinID, k.memberID)
-	}), dataloader.WithWait[memberKey, *bentley.Member](wait), dataloader.WithBatchCapacity[memberKey, *bentley.Member](maxFanOut))
-	l.users = dataloader.NewBatchedLoader(l.fetchUsers,
+	})), dataloader.WithWait[memberKey, *bentley.Member](wait), dataloader.WithBatchCapacity[memberKey, *bentley.Member](maxFanOut))
+	l.users = dataloader.NewBatchedLoader(observed(l, "user", l.fetchUsers),
 		dataloader.WithWait[string, *bentley.User](wait), dataloader.WithBatchCapacity[string, *bentley.User](bentley.MaxUsersPerCall))
 	return l
+}
+
+// observed reports each batch's size to the loaders' observer.
+func observed[K comparable, V any](l *Loaders, name string, batch dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	if l.observer == nil {
+		return batch
+	}
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		l.observer.LoaderBatch(name, len(keys))
+		return batch(ctx, keys)
+	}
+}
+
+// UpstreamCalls reports how many upstream calls the request's loaders made.
+func (l *Loaders) UpstreamCalls() int {
+	return int(l.budget.calls.Load())
 }
 
 // ITwin loads an iTwin by (lower-case) id.
@@ -230,7 +246,13 @@ func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) h
 		if token, ok := bearerToken(r); ok {
 			ctx = bentley.WithToken(ctx, token)
 		}
-		ctx = context.WithValue(ctx, loadersKey{}, NewLoaders(client, opts))
+		l := NewLoaders(client, opts)
+		if rec := recordFrom(ctx); rec != nil {
+			rec.mu.Lock()
+			rec.loaders = l
+			rec.mu.Unlock()
+		}
+		ctx = context.WithValue(ctx, loadersKey{}, l)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

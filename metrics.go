@@ -1,0 +1,135 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// maxOperationLabels bounds the operation label: operation names are chosen by clients, so only
+// the first ones seen get their own series; later ones are counted as "other".
+const maxOperationLabels = 100
+
+// metrics turns what the gateway observes into Prometheus metrics, on a registry of its own.
+// Every label value comes from a bounded set: operation names (capped, sanitised), outcomes,
+// endpoint names, HTTP status codes and loader names. No token, variable or id is ever a label.
+type metrics struct {
+	registry *prometheus.Registry
+
+	queries        *prometheus.CounterVec
+	queryDuration  *prometheus.HistogramVec
+	inFlight       prometheus.Gauge
+	upstream       *prometheus.CounterVec
+	upstreamTime   *prometheus.HistogramVec
+	retries        *prometheus.CounterVec
+	batchSizes     *prometheus.HistogramVec
+	operationsMu   sync.Mutex
+	operationNames map[string]bool
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry:       prometheus.NewRegistry(),
+		operationNames: map[string]bool{},
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_graphql_queries_total",
+			Help: "GraphQL requests answered, by operation name and outcome (ok, partial, rejected).",
+		}, []string{"operation", "outcome"}),
+		queryDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_graphql_query_duration_seconds",
+			Help:    "Time to answer a GraphQL request, by operation name and outcome.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"operation", "outcome"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gateway_graphql_in_flight",
+			Help: "GraphQL requests being served.",
+		}),
+		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_requests_total",
+			Help: "Calls to the iTwin Platform, by API, endpoint and HTTP status (0: no answer).",
+		}, []string{"api", "endpoint", "status"}),
+		upstreamTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_upstream_request_duration_seconds",
+			Help:    "Duration of calls to the iTwin Platform, by API and endpoint.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"api", "endpoint"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_retries_total",
+			Help: "Retries of failed calls to the iTwin Platform, by API and endpoint.",
+		}, []string{"api", "endpoint"}),
+		batchSizes: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "gateway_loader_batch_size",
+			Help:    "Keys per dataloader batch, by loader.",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
+		}, []string{"loader"}),
+	}
+	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// handler serves /metrics.
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// operationLabel keeps a client-chosen operation name as a label only while few are known.
+func (m *metrics) operationLabel(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	if len(name) > 64 || strings.IndexFunc(name, func(r rune) bool {
+		return !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) >= 0 {
+		return "other"
+	}
+	m.operationsMu.Lock()
+	defer m.operationsMu.Unlock()
+	if !m.operationNames[name] {
+		if len(m.operationNames) >= maxOperationLabels {
+			return "other"
+		}
+		m.operationNames[name] = true
+	}
+	return name
+}
+
+// apiOf names the API of an endpoint name ("itwins.get" -> "itwins").
+func apiOf(endpoint string) string {
+	api, _, _ := strings.Cut(endpoint, ".")
+	return api
+}
+
+// QueryFinished implements graph.Observer.
+func (m *metrics) QueryFinished(q graph.QueryRecord) {
+	op := m.operationLabel(q.Operation)
+	m.queries.WithLabelValues(op, q.Outcome).Inc()
+	m.queryDuration.WithLabelValues(op, q.Outcome).Observe(q.Duration.Seconds())
+}
+
+// LoaderBatch implements graph.Observer.
+func (m *metrics) LoaderBatch(loader string, keys int) {
+	m.batchSizes.WithLabelValues(loader).Observe(float64(keys))
+}
+
+// InFlight implements graph.Observer.
+func (m *metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
+
+// UpstreamCall implements bentley.Observer.
+func (m *metrics) UpstreamCall(endpoint string, status int, d time.Duration) {
+	m.upstream.WithLabelValues(apiOf(endpoint), endpoint, strconv.Itoa(status)).Inc()
+	m.upstreamTime.WithLabelValues(apiOf(endpoint), endpoint).Observe(d.Seconds())
+}
+
+// UpstreamRetry implements bentley.Observer.
+func (m *metrics) UpstreamRetry(endpoint string) {
+	m.retries.WithLabelValues(apiOf(endpoint), endpoint).Inc()
+}

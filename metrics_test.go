@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+)
+
+// post sends one GraphQL request to a gateway and returns the body.
+func post(t *testing.T, url, token, body string, headers ...string) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return string(out)
+}
+
+func TestMetricsAndLogs(t *testing.T) {
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointUserMember, Kind: emulator.FaultStatus, Status: 503, Times: 1})
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL})
+
+	secretVar := "76c1102e-0000-4000-8000-00000000beef"
+	agg := fmt.Sprintf(`{"query":"query Aggregation($it: ID!, $m: ID!, $x: ID!) { itwin(id: $it) { account { id } member(id: $m) { user { id } } } u: users(ids: [$x]) { id } }","variables":{"it":%q,"m":%q,"x":%q}}`,
+		show.ITwinID, show.MemberID, secretVar)
+	if body := post(t, g.url, show.Token, agg, "X-Request-Id", "req-123"); strings.Contains(body, `"errors"`) {
+		t.Fatalf("query failed: %s", body)
+	}
+	post(t, g.url, show.Token, `{"query":"query Broken { nope }"}`)
+	for i := 0; i < 150; i++ {
+		post(t, g.url, show.Token, fmt.Sprintf(`{"query":"query Op%d { __typename }"}`, i))
+	}
+
+	resp, err := http.Get(g.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(raw)
+	for _, family := range []string{
+		`gateway_graphql_queries_total{operation="Aggregation",outcome="ok"} 1`,
+		`gateway_graphql_queries_total{operation="Broken",outcome="rejected"} 1`,
+		`gateway_graphql_query_duration_seconds_bucket{operation="Aggregation",outcome="ok"`,
+		`gateway_graphql_in_flight`,
+		`gateway_upstream_requests_total{api="accesscontrol",endpoint="accesscontrol.member",status="503"} 1`,
+		`gateway_upstream_requests_total{api="users",endpoint="users.getbyidlist",status="200"} 1`,
+		`gateway_upstream_request_duration_seconds_bucket{api="itwins",endpoint="itwins.account"`,
+		`gateway_upstream_retries_total{api="accesscontrol",endpoint="accesscontrol.member"} 1`,
+		`gateway_loader_batch_size_bucket{loader="user"`,
+	} {
+		if !strings.Contains(text, family) {
+			t.Errorf("/metrics lacks %s", family)
+		}
+	}
+	ops := map[string]bool{}
+	for _, m := range regexp.MustCompile(`gateway_graphql_queries_total\{operation="([^"]*)"`).FindAllStringSubmatch(text, -1) {
+		ops[m[1]] = true
+	}
+	if len(ops) > maxOperationLabels+2 || !ops["other"] {
+		t.Errorf("%d distinct operation labels after 152 names; want at most %d plus \"anonymous\" and \"other\"", len(ops), maxOperationLabels)
+	}
+	if strings.Contains(text, show.Token) || strings.Contains(g.logs.String(), secretVar) {
+		t.Error("a token or a variable reached the metrics or the logs")
+	}
+
+	line := g.logs.findWhere(func(l map[string]any) bool { return l["msg"] == "graphql query" && l["request_id"] == "req-123" })
+	if line == nil {
+		t.Fatalf("no log line for request req-123:\n%s", g.logs)
+	}
+	if line["operation"] != "Aggregation" || line["outcome"] != "ok" || line["upstream_calls"] != float64(4) || line["duration_ms"] == nil {
+		t.Errorf("log line %v", line)
+	}
+	broken := g.logs.findWhere(func(l map[string]any) bool { return l["msg"] == "graphql query" && l["outcome"] == "rejected" })
+	if codes, _ := broken["error_codes"].([]any); len(codes) != 1 || codes[0] != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("rejected query's log line %v", broken)
+	}
+	// The startup hint is the only place the demo token may appear.
+	if n := strings.Count(g.logs.String(), show.Token); n != 0 {
+		t.Errorf("the token appears %d times in the logs", n)
+	}
+}
