@@ -36,6 +36,8 @@ var settings = []setting{
 	{"MAX_TOKENS", "max-tokens", "15000", "most tokens the parser reads from one query"},
 	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
 	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
+	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
+	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
 	{"CACHE_TTL", "cache-ttl", "0s", "keep successful upstream answers this long, per credential; 0s turns the cache off"},
 	{"CACHE_MAX_ENTRIES", "cache-max-entries", "10000", "most answers the cache holds"},
@@ -60,6 +62,8 @@ type config struct {
 	requestTimeout  time.Duration
 	introspection   bool
 	limits          graph.Limits
+	corsOrigins     []string
+	apqCacheSize    int
 	logFormat       string
 	logLevel        slog.Level
 }
@@ -126,6 +130,18 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		if *v.dst, err = positiveInt(v.env, get(v.env)); err != nil {
 			return config{}, err
 		}
+	}
+	for _, o := range strings.Split(get("CORS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "") {
+			return config{}, fmt.Errorf("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://app.example, nor *", o)
+		}
+		cfg.corsOrigins = append(cfg.corsOrigins, o)
+	}
+	if cfg.apqCacheSize, err = positiveInt("APQ_CACHE_SIZE", get("APQ_CACHE_SIZE")); err != nil {
+		return config{}, err
 	}
 	maxBody, err := positiveInt("MAX_BODY_BYTES", get("MAX_BODY_BYTES"))
 	if err != nil {

@@ -84,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Limits:               cfg.limits,
 		DisableIntrospection: !cfg.introspection,
 		Observer:             m,
+		CORSAllowedOrigins:   cfg.corsOrigins,
+		APQCacheSize:         cfg.apqCacheSize,
 	}))
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))

@@ -40,7 +40,14 @@ type Options struct {
 	DisableIntrospection bool
 	// Observer, when set, receives per-query records and loader batch sizes for metrics.
 	Observer Observer
+	// CORSAllowedOrigins may call the endpoint from a browser; none when empty, any with "*".
+	CORSAllowedOrigins []string
+	// APQCacheSize is how many automatic persisted queries are kept; DefaultAPQCacheSize when 0.
+	APQCacheSize int
 }
+
+// DefaultAPQCacheSize is the default number of automatic persisted queries kept in memory.
+const DefaultAPQCacheSize = 1000
 
 // NewHandler returns the GraphQL endpoint: POST and GET transports, a parsed-query cache,
 // introspection, the error presenter, the request limits, and per-request loaders.
@@ -49,10 +56,12 @@ func NewHandler(opts Options) http.Handler {
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{maxUserIDs: opts.Limits.MaxUserIDs}, Complexity: complexity()})
 	srv := newServer(es, opts)
 	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
-	return observe(opts.Logger, opts.Observer,
-		withTimeout(opts.RequestTimeout,
-			limitBody(opts.Limits.MaxBodyBytes,
-				Middleware(opts.Client, loaders, srv))))
+	return cors(opts.CORSAllowedOrigins,
+		observe(opts.Logger, opts.Observer,
+			overHTTP(opts.Limits.MaxTokens,
+				withTimeout(opts.RequestTimeout,
+					limitBody(opts.Limits.MaxBodyBytes,
+						Middleware(opts.Client, loaders, srv))))))
 }
 
 func (o Options) withDefaults() Options {
@@ -64,6 +73,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.APQCacheSize <= 0 {
+		o.APQCacheSize = DefaultAPQCacheSize
 	}
 	o.Limits = o.Limits.withDefaults()
 	return o
@@ -77,6 +89,9 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	// Apollo's automatic persisted queries: a client sends a query's hash, and the query itself
+	// only the first time. In memory, least recently used evicted first.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)})
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	if opts.DisableIntrospection {
 		srv.SetDisableSuggestion(true)

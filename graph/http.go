@@ -1,0 +1,150 @@
+package graph
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// GraphQL over HTTP (https://graphql.github.io/graphql-over-http/). gqlgen's transports negotiate
+// the response media type and set the statuses of application/graphql-response+json; overHTTP
+// adds what they leave out:
+//
+//   - methods other than GET, POST and OPTIONS: 405 with Allow;
+//   - GET for anything but a query (a mutation or subscription): 405 with Allow: POST;
+//   - a POST body that is not application/json: 415;
+//   - an Accept header naming no media type the server can produce: 406.
+func overHTTP(maxTokens int, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodOptions:
+			next.ServeHTTP(w, r)
+			return
+		case http.MethodGet:
+			if q := r.URL.Query().Get("query"); q != "" && !isQueryOperation(q, r.URL.Query().Get("operationName"), maxTokens) {
+				w.Header().Set("Allow", "POST")
+				writeRequestError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests may only carry query operations; send mutations and subscriptions with POST")
+				return
+			}
+		case http.MethodPost:
+			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || mt != "application/json" {
+				writeRequestError(w, http.StatusUnsupportedMediaType, "BAD_REQUEST", "POST requests must have Content-Type: application/json")
+				return
+			}
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeRequestError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET or POST")
+			return
+		}
+		if !acceptable(r.Header.Get("Accept")) {
+			writeRequestError(w, http.StatusNotAcceptable, "BAD_REQUEST",
+				"the Accept header names no media type this server produces: application/graphql-response+json or application/json")
+			return
+		}
+		next.ServeHTTP(legacyStatus{w}, r)
+	})
+}
+
+// legacyStatus answers 200 instead of gqlgen's 422 when the response is application/json: for
+// that media type the specification says a well-formed request SHOULD get 200 whatever GraphQL
+// errors it raises. application/graphql-response+json keeps its 4xx statuses.
+type legacyStatus struct{ http.ResponseWriter }
+
+func (l legacyStatus) WriteHeader(code int) {
+	if code == http.StatusUnprocessableEntity && strings.HasPrefix(l.Header().Get("Content-Type"), "application/json") {
+		code = http.StatusOK
+	}
+	l.ResponseWriter.WriteHeader(code)
+}
+
+func (l legacyStatus) Unwrap() http.ResponseWriter { return l.ResponseWriter }
+
+// acceptable reports whether an Accept header allows a GraphQL response. No header means
+// application/json, as the specification says for legacy clients.
+func acceptable(accept string) bool {
+	if strings.TrimSpace(accept) == "" {
+		return true
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || params["q"] == "0" {
+			continue
+		}
+		switch mt {
+		case "application/graphql-response+json", "application/json", "application/*", "*/*":
+			return true
+		}
+	}
+	return false
+}
+
+// isQueryOperation reports whether the operation a GET request selects is a query. A document
+// that does not parse is let through: gqlgen answers it with the proper parse error.
+func isQueryOperation(query, operationName string, maxTokens int) bool {
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
+	if err != nil {
+		return true
+	}
+	op := doc.Operations.ForName(operationName)
+	return op == nil || op.Operation == ast.Query
+}
+
+// writeRequestError answers a request refused before GraphQL execution, in the GraphQL error shape.
+func writeRequestError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
+		"message": message, "extensions": map[string]any{"code": code},
+	}}})
+}
+
+// corsAllowedHeaders are the request headers browsers may send cross-origin.
+var corsAllowedHeaders = []string{
+	"Authorization", "Content-Type", "Accept", "X-Api-Key", "X-Request-Id",
+	"Apollo-Require-Preflight", "Apollographql-Client-Name", "Apollographql-Client-Version",
+	"Traceparent", "Tracestate",
+}
+
+// cors lets browsers on the allowed origins call the endpoint. With no origins configured no
+// cross-origin request is allowed; "*" allows every origin (no cookies are used, the token
+// travels in the Authorization header).
+func cors(allowed []string, next http.Handler) http.Handler {
+	if len(allowed) == 0 {
+		return next
+	}
+	any := slices.Contains(allowed, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Add("Vary", "Origin")
+		ok := any || slices.Contains(allowed, origin)
+		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+		if !ok {
+			if preflight {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r) // served without CORS headers: the browser withholds the answer
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id")
+		if preflight {
+			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			w.Header().Set("Access-Control-Allow-Headers", strings.Join(corsAllowedHeaders, ", "))
+			w.Header().Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

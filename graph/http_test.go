@@ -1,0 +1,149 @@
+package graph_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// send makes one HTTP request to the gateway's endpoint and returns the response and body.
+func (e *env) send(t *testing.T, method, rawQuery, contentType, accept, body string, headers ...string) (*http.Response, string) {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, e.url+"/graphql"+rawQuery, r)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.show.Token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+func TestGraphQLOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	const (
+		gqlJSON = "application/graphql-response+json"
+		ok      = `{"query":"{ me { id } }"}`
+		invalid = `{"query":"{ nope }"}`
+	)
+	q := "?query=" + url.QueryEscape("{ me { id } }")
+	mutation := "?query=" + url.QueryEscape("mutation { me { id } }")
+	cases := []struct {
+		name, method, query, contentType, accept, body string
+		status                                         int
+		responseType                                   string
+	}{
+		{"POST application/json", "POST", "", "application/json", "application/json", ok, 200, "application/json"},
+		{"POST graphql-response+json", "POST", "", "application/json", gqlJSON, ok, 200, gqlJSON},
+		{"no Accept means application/json", "POST", "", "application/json", "", ok, 200, "application/json"},
+		{"Accept with priorities", "POST", "", "application/json", gqlJSON + ", application/json;q=0.9", ok, 200, gqlJSON},
+		{"invalid query, application/json: 200", "POST", "", "application/json", "application/json", invalid, 200, "application/json"},
+		{"invalid query, graphql-response+json: 400", "POST", "", "application/json", gqlJSON, invalid, 400, gqlJSON},
+		{"unparsable query, graphql-response+json: 400", "POST", "", "application/json", gqlJSON, `{"query":"{"}`, 400, gqlJSON},
+		{"malformed JSON body: 400", "POST", "", "application/json", gqlJSON, `{"query":`, 400, ""},
+		{"POST without JSON: 415", "POST", "", "text/plain", "", "{ me { id } }", 415, "application/json"},
+		{"Accept nothing we produce: 406", "POST", "", "application/json", "text/html", ok, 406, "application/json"},
+		{"GET query", "GET", q, "", gqlJSON, "", 200, gqlJSON},
+		{"GET mutation: 405", "GET", mutation, "", "", "", 405, "application/json"},
+		{"PUT: 405", "PUT", "", "application/json", "", ok, 405, "application/json"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := e.send(t, tc.method, tc.query, tc.contentType, tc.accept, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); tc.responseType != "" && !strings.HasPrefix(ct, tc.responseType) {
+				t.Errorf("Content-Type %q, want %s", ct, tc.responseType)
+			}
+			var out map[string]any
+			if err := json.Unmarshal([]byte(body), &out); err != nil {
+				t.Errorf("body is not JSON: %s", body)
+			}
+			if tc.status == 405 && resp.Header.Get("Allow") == "" {
+				t.Error("405 without an Allow header")
+			}
+		})
+	}
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	e := newEnv(t)
+	query := `query Me { me { id email } }`
+	sum := sha256.Sum256([]byte(query))
+	hash := hex.EncodeToString(sum[:])
+	ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`
+
+	// 1. The hash alone, unknown yet: the client is told to send the query.
+	_, body := e.send(t, "POST", "", "application/json", "", `{`+ext+`}`)
+	if !strings.Contains(body, "PERSISTED_QUERY_NOT_FOUND") {
+		t.Fatalf("hash only, first time: %s", body)
+	}
+	// 2. Query and hash: answered and stored.
+	q, _ := json.Marshal(query)
+	_, body = e.send(t, "POST", "", "application/json", "", `{"query":`+string(q)+`,`+ext+`}`)
+	if !strings.Contains(body, e.show.Token[5:]) && !strings.Contains(body, "ada.lovelace") {
+		t.Fatalf("query with hash: %s", body)
+	}
+	// 3. The hash alone again, now over GET as Apollo sends it: answered from the store.
+	params := url.Values{"operationName": {"Me"}, "extensions": {`{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`}}
+	resp, body := e.send(t, "GET", "?"+params.Encode(), "", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "ada.lovelace@contoso.example") {
+		t.Fatalf("hash only over GET: %d %s", resp.StatusCode, body)
+	}
+	// A query that does not match its hash is refused.
+	_, body = e.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }",`+ext+`}`)
+	if !strings.Contains(body, "errors") || strings.Contains(body, "ada.lovelace") {
+		t.Errorf("mismatched hash: %s", body)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	closed := newEnv(t)
+	resp, _ := closed.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("with no allowed origins, a cross-origin request got an Allow-Origin header")
+	}
+
+	open := newEnv(t, func(o *graph.Options) { o.CORSAllowedOrigins = []string{"https://app.example"} })
+	resp, _ = open.send(t, "OPTIONS", "", "", "", "", "Origin", "https://app.example",
+		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Errorf("allowed preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, body := open.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(body, `"me"`) {
+		t.Errorf("allowed request: %v %s", resp.Header, body)
+	}
+	resp, _ = open.send(t, "OPTIONS", "", "", "", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, _ = open.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://evil.example")
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("a request from another origin got an Allow-Origin header")
+	}
+}
