@@ -25,6 +25,11 @@ var settings = []setting{
 	{"HOST", "host", "", "interface to listen on; empty means all"},
 	{"BENTLEY_API_URL", "bentley-api-url", "", "iTwin Platform base URL, e.g. https://api.bentley.com; empty serves the embedded emulator"},
 	{"UPSTREAM_TIMEOUT", "upstream-timeout", "10s", "deadline of one upstream call"},
+	{"BENTLEY_CLIENT_ID", "bentley-client-id", "", "service mode: the gateway's own OAuth2 client (client credentials); empty passes each caller's token through"},
+	{"BENTLEY_CLIENT_SECRET", "bentley-client-secret", "", "service mode: the client's secret"},
+	{"BENTLEY_TOKEN_URL", "bentley-token-url", "", "service mode: token endpoint; empty means https://ims.bentley.com/connect/token, or the emulator's in emulator mode"},
+	{"GATEWAY_API_KEYS", "gateway-api-keys", "", "service mode: comma-separated keys callers must send in X-Api-Key"},
+	{"GATEWAY_ALLOW_ANONYMOUS", "gateway-allow-anonymous", "false", "service mode: act for callers without an API key (explicit opt-out)"},
 	{"UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a read on 429, 502, 503, 504 or a connection error (0 for none)"},
 	{"UPSTREAM_MAX_CONCURRENCY", "upstream-max-concurrency", "128", "most upstream calls in flight at once, across all callers"},
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make; fields past it get REQUEST_LIMIT_EXCEEDED"},
@@ -64,6 +69,11 @@ type config struct {
 	limits          graph.Limits
 	corsOrigins     []string
 	apqCacheSize    int
+	clientID        string
+	clientSecret    string
+	tokenURL        string
+	apiKeys         []string
+	allowAnonymous  bool
 	logFormat       string
 	logLevel        slog.Level
 }
@@ -143,6 +153,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if cfg.apqCacheSize, err = positiveInt("APQ_CACHE_SIZE", get("APQ_CACHE_SIZE")); err != nil {
 		return config{}, err
 	}
+	if err := cfg.loadServiceMode(get); err != nil {
+		return config{}, err
+	}
 	maxBody, err := positiveInt("MAX_BODY_BYTES", get("MAX_BODY_BYTES"))
 	if err != nil {
 		return config{}, err
@@ -172,6 +185,47 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", get("LOG_LEVEL"))
 	}
 	return cfg, nil
+}
+
+// loadServiceMode reads the service-mode settings. Service mode acts for callers with the
+// gateway's own credentials, so it refuses to start unless callers must present an API key or
+// the operator has explicitly allowed anonymous callers.
+func (cfg *config) loadServiceMode(get func(string) string) error {
+	cfg.clientID, cfg.clientSecret = get("BENTLEY_CLIENT_ID"), get("BENTLEY_CLIENT_SECRET")
+	cfg.tokenURL = get("BENTLEY_TOKEN_URL")
+	for _, k := range strings.Split(get("GATEWAY_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			cfg.apiKeys = append(cfg.apiKeys, k)
+		}
+	}
+	var err error
+	if cfg.allowAnonymous, err = strconv.ParseBool(get("GATEWAY_ALLOW_ANONYMOUS")); err != nil {
+		return fmt.Errorf("GATEWAY_ALLOW_ANONYMOUS: %q is not true or false", get("GATEWAY_ALLOW_ANONYMOUS"))
+	}
+	switch {
+	case cfg.clientID == "" && cfg.clientSecret != "":
+		return errors.New("BENTLEY_CLIENT_SECRET is set without BENTLEY_CLIENT_ID")
+	case cfg.clientID == "":
+		if len(cfg.apiKeys) > 0 || cfg.tokenURL != "" {
+			return errors.New("GATEWAY_API_KEYS and BENTLEY_TOKEN_URL need service mode: set BENTLEY_CLIENT_ID and BENTLEY_CLIENT_SECRET")
+		}
+		return nil
+	case cfg.clientSecret == "":
+		return errors.New("BENTLEY_CLIENT_ID is set without BENTLEY_CLIENT_SECRET")
+	case len(cfg.apiKeys) == 0 && !cfg.allowAnonymous:
+		return errors.New("service mode needs GATEWAY_API_KEYS, or GATEWAY_ALLOW_ANONYMOUS=true to act for anyone who can reach the gateway")
+	}
+	for _, k := range cfg.apiKeys {
+		if len(k) < 16 {
+			return errors.New("GATEWAY_API_KEYS: every key must be at least 16 characters")
+		}
+	}
+	if cfg.tokenURL != "" {
+		if u, err := url.Parse(cfg.tokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("BENTLEY_TOKEN_URL: not an absolute http(s) URL")
+		}
+	}
+	return nil
 }
 
 func positiveDuration(name, v string) (time.Duration, error) {

@@ -9,6 +9,7 @@ require (
 	github.com/graph-gophers/dataloader/v7 v7.1.0
 	github.com/prometheus/client_golang v1.23.2
 	github.com/vektah/gqlparser/v2 v2.5.37
+	golang.org/x/oauth2 v0.30.0
 )
 
 require (

@@ -46,7 +46,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	baseURL := cfg.apiURL
+	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
+	if tokenURL == "" {
+		tokenURL = DefaultTokenURL
+	}
 	if baseURL == "" {
 		emu, url, shutdown, err := startEmulator()
 		if err != nil {
@@ -54,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		defer shutdown()
 		baseURL = url
+		if cfg.tokenURL == "" {
+			tokenURL = url + "/connect/token"
+		}
 		show := emu.Showcase()
 		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
 			"emulator", url,
@@ -76,6 +82,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
+	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
+	// present an API key. The token source lives as long as the process, not a request.
+	var authenticate graph.Authenticate
+	var tokens *serviceTokens
+	if cfg.clientID != "" {
+		tokens = newServiceTokens(context.Background(), cfg.clientID, cfg.clientSecret, tokenURL)
+		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
+		logger.Info("service mode: calling the platform with the gateway's own client credentials",
+			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.NewHandler(graph.Options{
 		Client:               client,
@@ -86,7 +103,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Observer:             m,
 		CORSAllowedOrigins:   cfg.corsOrigins,
 		APQCacheSize:         cfg.apqCacheSize,
+		Authenticate:         authenticate,
 	}))
+	mux.Handle("GET /readyz", newReadiness(client, tokens))
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

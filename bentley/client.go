@@ -390,3 +390,19 @@ func (c *Client) transportError(ctx context.Context, endpoint string, err error)
 	}
 	return fmt.Errorf("bentley: %s: %w", endpoint, ErrUnavailable)
 }
+
+// Ping reports whether the platform answers HTTP at all: any status counts, since the request
+// carries no token. It is the one request that needs no credentials, for readiness probes.
+func (c *Client) Ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL.String(), nil)
+	if err != nil {
+		return fmt.Errorf("bentley: ping: %w", err)
+	}
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("bentley: ping: %w", ErrUnavailable)
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+	_ = resp.Body.Close()
+	return nil
+}

@@ -44,6 +44,8 @@ type Options struct {
 	CORSAllowedOrigins []string
 	// APQCacheSize is how many automatic persisted queries are kept; DefaultAPQCacheSize when 0.
 	APQCacheSize int
+	// Authenticate picks each request's platform token; PassThrough when nil.
+	Authenticate Authenticate
 }
 
 // DefaultAPQCacheSize is the default number of automatic persisted queries kept in memory.
@@ -61,7 +63,7 @@ func NewHandler(opts Options) http.Handler {
 			overHTTP(opts.Limits.MaxTokens,
 				withTimeout(opts.RequestTimeout,
 					limitBody(opts.Limits.MaxBodyBytes,
-						Middleware(opts.Client, loaders, srv))))))
+						Middleware(opts.Client, opts.Authenticate, loaders, srv))))))
 }
 
 func (o Options) withDefaults() Options {

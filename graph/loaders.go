@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -238,12 +239,38 @@ func loadersFrom(ctx context.Context) *Loaders {
 	return l
 }
 
-// Middleware gives every request its own Loaders and puts the caller's bearer token, when the
-// request has one, into the context for the platform calls the loaders make.
-func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) http.Handler {
+// Authenticate decides which bearer token a request's platform calls carry. It returns "" and
+// no error to go on without one (fields then answer UNAUTHENTICATED), ErrUnauthenticated to refuse
+// the request with 401, and any other error to refuse it with 503.
+type Authenticate func(r *http.Request) (token string, err error)
+
+// ErrUnauthenticated refuses a request whose caller the gateway may not act for.
+var ErrUnauthenticated = errors.New("the caller is not allowed to use this gateway")
+
+// PassThrough is the default Authenticate: the caller's own bearer token goes upstream.
+func PassThrough(r *http.Request) (string, error) {
+	token, _ := bearerToken(r)
+	return token, nil
+}
+
+// Middleware gives every request its own Loaders and puts the bearer token authenticate chose
+// into the context for the platform calls the loaders make.
+func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOptions, next http.Handler) http.Handler {
+	if authenticate == nil {
+		authenticate = PassThrough
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if token, ok := bearerToken(r); ok {
+		token, err := authenticate(r)
+		switch {
+		case errors.Is(err, ErrUnauthenticated):
+			w.Header().Set("WWW-Authenticate", `ApiKey header="X-Api-Key"`)
+			writeRequestError(w, http.StatusUnauthorized, CodeUnauthenticated, "a valid X-Api-Key header is required")
+			return
+		case err != nil:
+			writeRequestError(w, http.StatusServiceUnavailable, CodeUpstreamUnavailable, "the gateway could not obtain a platform token; try again later")
+			return
+		case token != "":
 			ctx = bentley.WithToken(ctx, token)
 		}
 		l := NewLoaders(client, opts)

@@ -94,6 +94,8 @@ type dataset struct {
 	byToken   map[string]*user
 	itwins    []*itwin
 	itwinByID map[string]*itwin
+	// service is the principal of the demo service application.
+	service *user
 }
 
 // stableID derives a UUID-shaped id (version 4 and RFC 4122 variant bits set) from a name,
@@ -292,7 +294,36 @@ func seed() *dataset {
 		}
 	}
 	addGuests(d)
+	addServiceClient(d)
 	return d
+}
+
+// addServiceClient creates the demo service application's principal. A service application
+// "does not represent any user or organization and does not have access to any project data by
+// default": it stands alone, with the single Account the platform creates for a user without an
+// organization, and is invited as a reader to the showcase project only.
+func addServiceClient(d *dataset) {
+	org := &organization{id: stableID("org", "service"), name: "demo-service-client (service application)", domain: "clients.example"}
+	svc := &user{
+		id: stableID("user", "service:"+DemoClientID), email: DemoClientID + "@clients.example",
+		given: "Demo", surname: "Service Client", org: org, created: timestamp(100, 0),
+	}
+	account := &itwin{
+		id: stableID("itwin", "service account"), class: "Account", subClass: "Account",
+		number: svc.email, displayName: svc.email, status: "Active", dataCenter: "East US",
+		created: timestamp(100, 1), createdBy: svc, lastModified: timestamp(100, 1), lastModifedBy: svc, org: org,
+	}
+	account.accountID = account.id
+	org.accounts = []*itwin{account}
+	d.add(account)
+	d.service = svc
+	d.usersByID[svc.id] = svc
+	contoso := d.orgs[0].accounts[0]
+	for _, t := range d.itwins {
+		if t.org == d.orgs[0] && t.number == "PR-01-CON" {
+			t.members = append(t.members, &membership{user: svc, roles: contoso.roles[:1]})
+		}
+	}
 }
 
 // members picks a deterministic team for the ti-th iTwin of an account: the creator team

@@ -61,19 +61,23 @@ type Emulator struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu      sync.Mutex
-	latency time.Duration
-	faults  []*faultRule
-	counts  map[string]int
-	log     []Request
+	mu            sync.Mutex
+	latency       time.Duration
+	faults        []*faultRule
+	counts        map[string]int
+	log           []Request
+	tokenLifetime time.Duration
+	issued        map[string]issuedToken
 }
 
 // New returns an emulator seeded with the demo dataset.
 func New() *Emulator {
 	e := &Emulator{
-		data:    seed(),
-		closing: make(chan struct{}),
-		counts:  map[string]int{},
+		data:          seed(),
+		closing:       make(chan struct{}),
+		counts:        map[string]int{},
+		tokenLifetime: DefaultTokenLifetime,
+		issued:        map[string]issuedToken{},
 	}
 	e.mux = http.NewServeMux()
 	e.route("GET /itwins/myprimaryaccount", EndpointMyPrimaryAccount, mediaV1, e.getMyPrimaryAccount)
@@ -83,6 +87,7 @@ func New() *Emulator {
 	e.route("GET /users/me", EndpointMe, mediaV1, e.getMe)
 	e.route("GET /users/{id}", EndpointUser, mediaV1, e.getUser)
 	e.route("POST /users/getbyidlist", EndpointUsersByIDList, mediaV1, e.getUsersByIDList)
+	e.mux.HandleFunc("POST /connect/token", e.observed(EndpointToken, e.issueToken))
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, operationNotFound)
 	})
@@ -146,9 +151,41 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, caller *user)
 // route registers one operation behind the platform's common gate: request log and counter,
 // latency, faults, authentication, then the Accept version check.
 func (e *Emulator) route(pattern, endpoint, media string, h handlerFunc) {
-	e.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	e.mux.HandleFunc(pattern, e.observed(endpoint, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-correlation-id", correlationID())
+		caller, ok := e.authenticate(w, r)
+		if !ok {
+			return
+		}
+		callerOf(r).id = caller.id
+		if !acceptsVersion(r, media) {
+			writeError(w, http.StatusNotFound, operationNotFound)
+			return
+		}
+		w.Header().Set("x-itwinplatform-media-type", strings.TrimSuffix(strings.TrimPrefix(media, "application/vnd."), "+json"))
+		h(w, r, caller)
+	}))
+}
+
+// callerSlot lets the platform gate tell the request log who the caller was.
+type callerSlot struct{ id string }
+
+type callerKey struct{}
+
+func callerOf(r *http.Request) *callerSlot {
+	if s, ok := r.Context().Value(callerKey{}).(*callerSlot); ok {
+		return s
+	}
+	return &callerSlot{}
+}
+
+// observed wraps every endpoint, the token endpoint included, with the test knobs: the request
+// log and counter, latency, and faults.
+func (e *Emulator) observed(endpoint string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		entry := Request{Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Start: time.Now()}
+		slot := &callerSlot{}
 		e.mu.Lock()
 		e.counts[endpoint]++
 		latency := e.latency
@@ -157,6 +194,7 @@ func (e *Emulator) route(pattern, endpoint, media string, h handlerFunc) {
 		defer func() {
 			entry.Status = rec.status
 			entry.End = time.Now()
+			entry.Caller = slot.id
 			e.mu.Lock()
 			if len(e.log) >= maxLogEntries {
 				// Drop the older half at once: amortised O(1) per request.
@@ -172,19 +210,8 @@ func (e *Emulator) route(pattern, endpoint, media string, h handlerFunc) {
 		if fault != nil && e.applyFault(rec, r, fault) {
 			return
 		}
-		rec.Header().Set("x-correlation-id", correlationID())
-		caller, ok := e.authenticate(rec, r)
-		if !ok {
-			return
-		}
-		entry.Caller = caller.id
-		if !acceptsVersion(r, media) {
-			writeError(rec, http.StatusNotFound, operationNotFound)
-			return
-		}
-		rec.Header().Set("x-itwinplatform-media-type", strings.TrimSuffix(strings.TrimPrefix(media, "application/vnd."), "+json"))
-		h(rec, r, caller)
-	})
+		h(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, slot)))
+	}
 }
 
 // sleep waits d unless the request is cancelled first; it reports whether to go on.
@@ -213,7 +240,7 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) (*user, 
 		return nil, false
 	}
 	scheme, token, _ := strings.Cut(header, " ")
-	u := e.data.byToken[strings.TrimSpace(token)]
+	u := e.lookupToken(strings.TrimSpace(token))
 	if !strings.EqualFold(scheme, "Bearer") || u == nil {
 		// UNCONFIRMED: the platform documents only HeaderNotFound. An invalid or expired token
 		// is answered with 401 and this code, which clients must treat like any other 401.
