@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
@@ -68,8 +69,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			"demo_member", show.MemberID)
 	}
 
+	tp, err := newTracerProvider(ctx, getenv)
+	if err != nil {
+		return err
+	}
+	var tracerProvider trace.TracerProvider
+	if tp != nil {
+		tracerProvider = tp
+		defer func() {
+			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(flushCtx)
+		}()
+		logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
+	}
+
 	m := newMetrics()
 	client, err := bentley.NewClient(
+		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
 		bentley.WithObserver(m),
 		bentley.WithBaseURL(baseURL),
 		bentley.WithTimeout(cfg.upstreamTimeout),
@@ -94,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(graph.Options{
+	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(graph.Options{
 		Client:               client,
 		Logger:               logger,
 		RequestTimeout:       cfg.requestTimeout,
@@ -104,7 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		CORSAllowedOrigins:   cfg.corsOrigins,
 		APQCacheSize:         cfg.apqCacheSize,
 		Authenticate:         authenticate,
-	}))
+		TracerProvider:       tracerProvider,
+	})))
 	mux.Handle("GET /readyz", newReadiness(client, tokens))
 	mux.Handle("GET /metrics", m.handler())
 	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
 )
@@ -46,6 +47,8 @@ type Options struct {
 	APQCacheSize int
 	// Authenticate picks each request's platform token; PassThrough when nil.
 	Authenticate Authenticate
+	// TracerProvider, when set, gets a span per GraphQL operation.
+	TracerProvider trace.TracerProvider
 }
 
 // DefaultAPQCacheSize is the default number of automatic persisted queries kept in memory.
@@ -103,6 +106,9 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	// The shape check first: it is linear, and it keeps fragment bombs from the complexity walk.
 	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases, maxFields: opts.Limits.MaxComplexity})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
+	if opts.TracerProvider != nil {
+		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
+	}
 	srv.Use(observeResponses{})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))

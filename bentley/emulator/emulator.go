@@ -51,6 +51,8 @@ type Request struct {
 	Status int
 	Start  time.Time
 	End    time.Time
+	// TraceParent is the W3C traceparent header the request carried, if any.
+	TraceParent string
 }
 
 // Emulator serves the emulated platform. The zero value is not usable; call New.
@@ -184,7 +186,7 @@ func callerOf(r *http.Request) *callerSlot {
 func (e *Emulator) observed(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		entry := Request{Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Start: time.Now()}
+		entry := Request{Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Start: time.Now(), TraceParent: r.Header.Get("traceparent")}
 		slot := &callerSlot{}
 		e.mu.Lock()
 		e.counts[endpoint]++

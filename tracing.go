@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/itwin-graphql/gateway/bentley"
+)
+
+// serviceName is the default OTEL_SERVICE_NAME.
+const serviceName = "itwin-graphql-gateway"
+
+// propagator carries W3C trace context (and baggage) in from callers and out to the platform.
+var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+
+// tracingEnabled applies the standard variables: tracing is on when an OTLP endpoint or a traces
+// exporter is configured, and off when none is, when OTEL_TRACES_EXPORTER=none, or when
+// OTEL_SDK_DISABLED=true.
+func tracingEnabled(getenv func(string) string) (bool, error) {
+	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") {
+		return false, nil
+	}
+	switch exporter := strings.ToLower(getenv("OTEL_TRACES_EXPORTER")); exporter {
+	case "none":
+		return false, nil
+	case "", "otlp":
+		if exporter == "" && getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
+			return false, nil
+		}
+	default:
+		return false, fmt.Errorf("OTEL_TRACES_EXPORTER: %q is not supported; use otlp or none", exporter)
+	}
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if p := getenv(v); p != "" && p != "http/protobuf" {
+			return false, fmt.Errorf("%s: %q is not supported; use http/protobuf", v, p)
+		}
+	}
+	return true, nil
+}
+
+// newTracerProvider returns the OTLP/HTTP tracer provider the OTEL_* variables describe (the
+// exporter, sampler and resource read them themselves), or nil when tracing is off.
+func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktrace.TracerProvider, error) {
+	on, err := tracingEnabled(getenv)
+	if err != nil || !on {
+		return nil, err
+	}
+	exporter, err := otlptracehttp.New(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	res, err := resource.New(ctx,
+		resource.WithAttributes(semconv.ServiceName(serviceName)),
+		resource.WithFromEnv(), // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win
+		resource.WithTelemetrySDK())
+	if err != nil {
+		return nil, fmt.Errorf("tracing: %w", err)
+	}
+	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res)), nil
+}
+
+// upstreamHTTPClient is the platform client's HTTP client: the tuned transport, with a client span
+// per call and trace context injected into each request when tracing is on.
+func upstreamHTTPClient(tp trace.TracerProvider) *http.Client {
+	var rt http.RoundTripper = bentley.NewTransport()
+	if tp != nil {
+		rt = otelhttp.NewTransport(rt,
+			otelhttp.WithTracerProvider(tp),
+			otelhttp.WithPropagators(propagator),
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+				// "GET itwins": the API, not the path, whose ids would make every name unique.
+				api, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+				return r.Method + " " + api
+			}))
+	}
+	return &http.Client{Transport: rt}
+}
+
+// traced extracts the caller's trace context, so the operation span joins the caller's trace.
+func traced(tp trace.TracerProvider, h http.Handler) http.Handler {
+	if tp == nil {
+		return h
+	}
+	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " /graphql" }))
+}

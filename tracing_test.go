@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+func TestTracingIsOffUnlessConfigured(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		on, bad bool
+	}{
+		{env: map[string]string{}},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, on: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"}, on: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, on: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}},
+		{env: map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, bad: true},
+		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, bad: true},
+	}
+	for _, tc := range cases {
+		on, err := tracingEnabled(func(k string) string { return tc.env[k] })
+		if on != tc.on || (err != nil) != tc.bad {
+			t.Errorf("%v: on=%t err=%v", tc.env, on, err)
+		}
+	}
+	tp, err := newTracerProvider(context.Background(), func(k string) string {
+		return map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1", "OTEL_SERVICE_NAME": "gw-test"}[k]
+	})
+	if err != nil || tp == nil {
+		t.Fatalf("newTracerProvider = %v, %v", tp, err)
+	}
+	_ = tp.Shutdown(context.Background())
+}
+
+// TestOperationTrace runs the aggregation query under an in-memory exporter: one operation span
+// in the caller's trace, a client span per upstream call below it, trace context sent upstream,
+// and no variable recorded anywhere.
+func TestOperationTrace(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	defer tp.Shutdown(context.Background())
+
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithHTTPClient(upstreamHTTPClient(tp)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(traced(tp, graph.NewHandler(graph.Options{
+		Client: client, TracerProvider: tp, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})))
+	defer gw.Close()
+
+	show := emu.Showcase()
+	body := fmt.Sprintf(`{"query":"query Aggregation($i: ID!, $m: ID!) { itwin(id: $i) { account { id } member(id: $m) { user { id } } } }","variables":{"i":%q,"m":%q}}`,
+		show.ITwinID, show.MemberID)
+	const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	req, _ := http.NewRequest("POST", gw.URL+"/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+show.Token)
+	req.Header.Set("traceparent", "00-"+callerTrace+"-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	spans := exp.GetSpans()
+	var op *tracetest.SpanStub
+	for i := range spans {
+		if spans[i].Name == "graphql.query Aggregation" {
+			op = &spans[i]
+		}
+	}
+	if op == nil {
+		t.Fatalf("no operation span among %d spans", len(spans))
+	}
+	if op.SpanContext.TraceID().String() != callerTrace {
+		t.Errorf("operation span is in trace %s, not the caller's", op.SpanContext.TraceID())
+	}
+	upstreamSpans := 0
+	for _, s := range spans {
+		if s.SpanKind != trace.SpanKindClient {
+			continue
+		}
+		upstreamSpans++
+		if s.Parent.SpanID() != op.SpanContext.SpanID() {
+			t.Errorf("upstream span %q is not a child of the operation span", s.Name)
+		}
+		for _, a := range s.Attributes {
+			if strings.Contains(a.Value.Emit(), show.Token) {
+				t.Errorf("span %q records the token in %s", s.Name, a.Key)
+			}
+		}
+	}
+	if upstreamSpans != 4 {
+		t.Errorf("%d upstream client spans, want 4", upstreamSpans)
+	}
+	for _, r := range emu.Requests() {
+		if !strings.HasPrefix(r.TraceParent, "00-"+callerTrace+"-") {
+			t.Errorf("%s reached the platform with traceparent %q", r.Endpoint, r.TraceParent)
+		}
+	}
+	// Variables are not recorded: the member id appears only as part of upstream URLs, never in
+	// the operation span, and the operation span has no document or variables attribute.
+	for _, a := range op.Attributes {
+		if v := a.Value.Emit(); strings.Contains(v, show.MemberID) || strings.Contains(v, show.ITwinID) {
+			t.Errorf("operation span records a variable in %s", a.Key)
+		}
+	}
+}
