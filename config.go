@@ -41,6 +41,7 @@ var settings = []setting{
 	{"MAX_TOKENS", "max-tokens", "15000", "most tokens the parser reads from one query"},
 	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
 	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
+	{"GRAPHIQL", "graphiql", "true", "serve GraphiQL at /"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
@@ -67,6 +68,7 @@ type config struct {
 	requestTimeout  time.Duration
 	introspection   bool
 	limits          graph.Limits
+	graphiql        bool
 	corsOrigins     []string
 	apqCacheSize    int
 	clientID        string
@@ -120,6 +122,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
 		return config{}, err
+	}
+	if cfg.graphiql, err = strconv.ParseBool(get("GRAPHIQL")); err != nil {
+		return config{}, fmt.Errorf("GRAPHIQL: %q is not true or false", get("GRAPHIQL"))
 	}
 	if cfg.introspection, err = strconv.ParseBool(get("GRAPHQL_INTROSPECTION")); err != nil {
 		return config{}, fmt.Errorf("GRAPHQL_INTROSPECTION: %q is not true or false", get("GRAPHQL_INTROSPECTION"))

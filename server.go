@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
@@ -48,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stop()
 
 	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
+	var show emulator.Showcase
 	if tokenURL == "" {
 		tokenURL = DefaultTokenURL
 	}
@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if cfg.tokenURL == "" {
 			tokenURL = url + "/connect/token"
 		}
-		show := emu.Showcase()
+		show = emu.Showcase()
 		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
 			"emulator", url,
 			"demo_header", `{"Authorization": "Bearer `+show.Token+`"}`,
@@ -125,7 +125,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})))
 	mux.Handle("GET /readyz", newReadiness(client, tokens))
 	mux.Handle("GET /metrics", m.handler())
-	mux.Handle("GET /{$}", playground.Handler("iTwin Platform GraphQL", "/graphql"))
+	if cfg.graphiql {
+		demoToken := show.Token
+		if cfg.clientID != "" {
+			demoToken = "" // service mode: callers send X-Api-Key, not a user's token
+		}
+		mux.Handle("GET /{$}", graphiQL(show.ITwinID, show.MemberID, demoToken))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -141,15 +141,24 @@ func TestServerServesTheEmulatorBackedGraph(t *testing.T) {
 		}
 	})
 
-	t.Run("GraphiQL at /", func(t *testing.T) {
+	t.Run("GraphiQL at /, with the aggregation query and the demo token", func(t *testing.T) {
 		resp, err := http.Get(g.url + "/")
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), "graphiql") || !strings.Contains(string(body), "/graphql") {
-			t.Errorf("status %d, body does not load GraphiQL against /graphql", resp.StatusCode)
+		page := string(body)
+		if resp.StatusCode != 200 || !strings.Contains(page, "graphiql") || !strings.Contains(page, "/graphql") {
+			t.Fatalf("status %d, body does not load GraphiQL against /graphql", resp.StatusCode)
+		}
+		// Followed from / to the URL that carries the query and variables GraphiQL opens with.
+		opened := resp.Request.URL.Query()
+		if !strings.Contains(opened.Get("query"), "query Aggregation($itwin: ID!, $member: ID!)") || !strings.Contains(opened.Get("variables"), g.itwin) {
+			t.Errorf("GraphiQL opens with query %q and variables %q", opened.Get("query"), opened.Get("variables"))
+		}
+		if !strings.Contains(page, "Bearer "+g.token) {
+			t.Error("the headers editor does not hold the demo token")
 		}
 	})
 
@@ -228,6 +237,13 @@ func TestServerAgainstAnotherUpstream(t *testing.T) {
 	}
 }
 
+func TestGraphiQLSwitch(t *testing.T) {
+	g := startGateway(t, map[string]string{"GRAPHIQL": "false"})
+	if status, _ := get(t, g.url+"/"); status != http.StatusNotFound {
+		t.Errorf("GET / with GRAPHIQL=false = %d, want 404", status)
+	}
+}
+
 func TestConfig(t *testing.T) {
 	bad := []map[string]string{
 		{"PORT": "eighty"},
@@ -249,6 +265,7 @@ func TestConfig(t *testing.T) {
 		{"CORS_ALLOWED_ORIGINS": "https://ok.example,app.example"},
 		{"CORS_ALLOWED_ORIGINS": "https://app.example/path"},
 		{"APQ_CACHE_SIZE": "0"},
+		{"GRAPHIQL": "perhaps"},
 		{"CACHE_TTL": "-1s"},
 		{"CACHE_MAX_ENTRIES": "0"},
 		{"CACHE_MAX_BYTES": "lots"},
