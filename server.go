@@ -65,9 +65,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			tokenURL = url + "/connect/token"
 		}
 		show = emu.Showcase()
+		demoHeader := `{"Authorization": "Bearer ` + show.Token + `"}`
+		if cfg.clientID != "" {
+			demoHeader = `{"X-Api-Key": "<one of GATEWAY_API_KEYS>"}`
+		}
 		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
 			"emulator", url,
-			"demo_header", `{"Authorization": "Bearer `+show.Token+`"}`,
+			"demo_header", demoHeader,
 			"demo_itwin", show.ITwinID,
 			"demo_member", show.MemberID)
 	}
