@@ -42,6 +42,7 @@ type options struct {
 	tokens      string
 	dedup       bool
 	cacheTTL    time.Duration
+	maxUpstream int
 	gateway     string
 }
 
@@ -56,6 +57,7 @@ func main() {
 	flag.StringVar(&o.tokens, "tokens", "same", "same: every caller uses one token; distinct: each caller its own")
 	flag.BoolVar(&o.dedup, "dedup", true, "UPSTREAM_DEDUP for the gateway")
 	flag.DurationVar(&o.cacheTTL, "cache-ttl", 0, "CACHE_TTL for the gateway")
+	flag.IntVar(&o.maxUpstream, "upstream-max-concurrency", 0, "UPSTREAM_MAX_CONCURRENCY for the gateway (0: its default)")
 	flag.StringVar(&o.gateway, "gateway", "", "gateway binary to run; built from this module when empty")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -109,8 +111,8 @@ func run(o options) error {
 	if n == 0 {
 		return errors.New("no query completed")
 	}
-	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s duration=%s\n",
-		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, res.elapsed.Round(time.Millisecond))
+	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d duration=%s\n",
+		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, res.elapsed.Round(time.Millisecond))
 	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
 		n, res.failed, float64(n)/res.elapsed.Seconds(),
 		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
@@ -315,6 +317,9 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	cmd.Env = append(os.Environ(),
 		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
 		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String())
+	if o.maxUpstream > 0 {
+		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY="+strconv.Itoa(o.maxUpstream))
+	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
