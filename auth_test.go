@@ -18,7 +18,7 @@ const (
 )
 
 // serviceGateway starts a gateway in service mode against an emulator served over HTTP.
-func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]string) *gateway {
+func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]string) *runningGateway {
 	t.Helper()
 	upstream := httptest.NewServer(emu)
 	t.Cleanup(upstream.Close)

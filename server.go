@@ -15,12 +15,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-
-	"go.opentelemetry.io/otel/trace"
-
-	"github.com/itwin-graphql/gateway/bentley"
-	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
 )
 
 func main() {
@@ -49,107 +43,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
-	var show emulator.Showcase
-	if tokenURL == "" {
-		tokenURL = DefaultTokenURL
-	}
-	if baseURL == "" {
-		emu, url, shutdown, err := startEmulator()
-		if err != nil {
-			return err
-		}
-		defer shutdown()
-		baseURL = url
-		if cfg.tokenURL == "" {
-			tokenURL = url + "/connect/token"
-		}
-		show = emu.Showcase()
-		demoHeader := `{"Authorization": "Bearer ` + show.Token + `"}`
-		if cfg.clientID != "" {
-			demoHeader = `{"X-Api-Key": "<one of GATEWAY_API_KEYS>"}`
-		}
-		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
-			"emulator", url,
-			"demo_header", demoHeader,
-			"demo_itwin", show.ITwinID,
-			"demo_member", show.MemberID)
-	}
-
-	tp, err := newTracerProvider(ctx, getenv)
+	gw, err := newGateway(ctx, cfg, getenv, logger)
 	if err != nil {
 		return err
 	}
-	var tracerProvider trace.TracerProvider
-	if tp != nil {
-		tracerProvider = tp
-		defer func() {
-			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = tp.Shutdown(flushCtx)
-		}()
-		logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
-	}
+	defer gw.close()
+	return serve(ctx, cfg, logger, gw.handler)
+}
 
-	m := newMetrics()
-	client, err := bentley.NewClient(
-		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
-		bentley.WithObserver(m),
-		bentley.WithBaseURL(baseURL),
-		bentley.WithTimeout(cfg.upstreamTimeout),
-		bentley.WithRetries(cfg.retries),
-		bentley.WithMaxConcurrency(cfg.maxConcurrency),
-		bentley.WithDedup(cfg.dedup),
-		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
-	)
-	if err != nil {
-		return err
-	}
-
-	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
-	// present an API key. The token source lives as long as the process, not a request.
-	var authenticate graph.Authenticate
-	var tokens *serviceTokens
-	if cfg.clientID != "" {
-		tokens = newServiceTokens(context.Background(), cfg.clientID, cfg.clientSecret, tokenURL)
-		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
-		logger.Info("service mode: calling the platform with the gateway's own client credentials",
-			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
-	}
-
-	mux := http.NewServeMux()
-	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(graph.Options{
-		Client:               client,
-		Logger:               logger,
-		RequestTimeout:       cfg.requestTimeout,
-		Limits:               cfg.limits,
-		DisableIntrospection: !cfg.introspection,
-		Observer:             m,
-		CORSAllowedOrigins:   cfg.corsOrigins,
-		APQCacheSize:         cfg.apqCacheSize,
-		Authenticate:         authenticate,
-		TracerProvider:       tracerProvider,
-	})))
-	mux.Handle("GET /readyz", newReadiness(client, tokens))
-	mux.Handle("GET /metrics", m.handler())
-	if cfg.graphiql {
-		demoToken := show.Token
-		if cfg.clientID != "" {
-			demoToken = "" // service mode: callers send X-Api-Key, not a user's token
-		}
-		mux.Handle("GET /{$}", graphiQL(show.ITwinID, show.MemberID, demoToken))
-	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-
+// serve listens and serves handler until ctx is done, then shuts down gracefully: new
+// connections are refused at once and in-flight requests get SHUTDOWN_TIMEOUT to finish.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Handler) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 5*time.Second,
@@ -180,25 +90,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// startEmulator serves the embedded platform emulator on a loopback port, so the gateway talks
-// to it over real HTTP exactly as it would to the platform.
-func startEmulator() (*emulator.Emulator, string, func(), error) {
-	emu := emulator.New()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("emulator: %w", err)
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	shutdown := func() {
-		emu.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}
-	return emu, "http://" + ln.Addr().String(), shutdown, nil
 }
 
 // newLogger logs JSON unless LOG_FORMAT says text, or says auto and stdout is a terminal.

@@ -19,7 +19,7 @@ import (
 )
 
 // gateway is a gateway started through run, as main starts it.
-type gateway struct {
+type runningGateway struct {
 	url    string
 	logs   *logSink
 	token  string
@@ -81,7 +81,7 @@ func (s *logSink) String() string {
 	return s.raw.String()
 }
 
-func startGateway(t *testing.T, env map[string]string, args ...string) *gateway {
+func startGateway(t *testing.T, env map[string]string, args ...string) *runningGateway {
 	t.Helper()
 	base := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
 	for k, v := range env {
@@ -93,7 +93,7 @@ func startGateway(t *testing.T, env map[string]string, args ...string) *gateway 
 	go func() { done <- run(ctx, args, func(k string) string { return base[k] }, logs) }()
 	select {
 	case line := <-logs.ready:
-		g := &gateway{url: "http://" + line["addr"].(string), logs: logs, cancel: cancel, done: done}
+		g := &runningGateway{url: "http://" + line["addr"].(string), logs: logs, cancel: cancel, done: done}
 		if emu := logs.find("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform"); emu != nil {
 			header := emu["demo_header"].(string)
 			g.token = header[strings.Index(header, "Bearer ")+7 : len(header)-2]
@@ -111,7 +111,7 @@ func startGateway(t *testing.T, env map[string]string, args ...string) *gateway 
 	return nil
 }
 
-func (g *gateway) stop(t *testing.T) {
+func (g *runningGateway) stop(t *testing.T) {
 	t.Helper()
 	g.cancel()
 	select {

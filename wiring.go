@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// gateway is the wired service: its routes and what to release when it stops.
+type gateway struct {
+	handler http.Handler
+	closers []func()
+}
+
+// close releases in reverse order of acquisition.
+func (g *gateway) close() {
+	for i := len(g.closers) - 1; i >= 0; i-- {
+		g.closers[i]()
+	}
+}
+
+// newGateway wires the service from its configuration: the upstream (the embedded emulator
+// unless BENTLEY_API_URL is set), tracing, metrics, the platform client, the auth mode, and the
+// routes.
+func newGateway(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger) (*gateway, error) {
+	gw := &gateway{}
+	ok := false
+	defer func() {
+		if !ok {
+			gw.close()
+		}
+	}()
+
+	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
+	if tokenURL == "" {
+		tokenURL = DefaultTokenURL
+	}
+	var show emulator.Showcase
+	if baseURL == "" {
+		emu, url, shutdown, err := startEmulator()
+		if err != nil {
+			return nil, err
+		}
+		gw.closers = append(gw.closers, shutdown)
+		baseURL = url
+		if cfg.tokenURL == "" {
+			tokenURL = url + "/connect/token"
+		}
+		show = emu.Showcase()
+		demoHeader := `{"Authorization": "Bearer ` + show.Token + `"}`
+		if cfg.clientID != "" {
+			demoHeader = `{"X-Api-Key": "<one of GATEWAY_API_KEYS>"}`
+		}
+		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
+			"emulator", url,
+			"demo_header", demoHeader,
+			"demo_itwin", show.ITwinID,
+			"demo_member", show.MemberID)
+	}
+
+	tp, err := newTracerProvider(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	var tracerProvider trace.TracerProvider
+	if tp != nil {
+		tracerProvider = tp
+		gw.closers = append(gw.closers, func() {
+			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = tp.Shutdown(flushCtx)
+		})
+		logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
+	}
+
+	m := newMetrics()
+	client, err := bentley.NewClient(
+		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
+		bentley.WithObserver(m),
+		bentley.WithBaseURL(baseURL),
+		bentley.WithTimeout(cfg.upstreamTimeout),
+		bentley.WithRetries(cfg.retries),
+		bentley.WithMaxConcurrency(cfg.maxConcurrency),
+		bentley.WithDedup(cfg.dedup),
+		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
+	)
+	if err != nil {
+		return nil, err
+	}
+
+	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
+	// present an API key. The token source lives as long as the process, not a request.
+	var authenticate graph.Authenticate
+	var tokens *serviceTokens
+	if cfg.clientID != "" {
+		tokens = newServiceTokens(context.Background(), cfg.clientID, cfg.clientSecret, tokenURL)
+		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
+		logger.Info("service mode: calling the platform with the gateway's own client credentials",
+			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(graph.Options{
+		Client:               client,
+		Logger:               logger,
+		RequestTimeout:       cfg.requestTimeout,
+		Limits:               cfg.limits,
+		DisableIntrospection: !cfg.introspection,
+		Observer:             m,
+		CORSAllowedOrigins:   cfg.corsOrigins,
+		APQCacheSize:         cfg.apqCacheSize,
+		Authenticate:         authenticate,
+		TracerProvider:       tracerProvider,
+	})))
+	mux.Handle("GET /readyz", newReadiness(client, tokens))
+	mux.Handle("GET /metrics", m.handler())
+	if cfg.graphiql {
+		demoToken := show.Token
+		if cfg.clientID != "" {
+			demoToken = "" // service mode: callers send X-Api-Key, not a user's token
+		}
+		mux.Handle("GET /{$}", graphiQL(show.ITwinID, show.MemberID, demoToken))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	gw.handler = mux
+	ok = true
+	return gw, nil
+}
+
+// startEmulator serves the embedded platform emulator on a loopback port, so the gateway talks
+// to it over real HTTP exactly as it would to the platform.
+func startEmulator() (*emulator.Emulator, string, func(), error) {
+	emu := emulator.New()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("emulator: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	shutdown := func() {
+		emu.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return emu, "http://" + ln.Addr().String(), shutdown, nil
+}
