@@ -55,17 +55,19 @@ type Loaders struct {
 // NewLoaders returns fresh loaders for one request.
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l := &Loaders{client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer}
-	wait := opts.Wait
-	l.itwins = dataloader.NewBatchedLoader(observed(l, "itwin", fetchEach(l.budget, client.GetITwin)),
-		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.accounts = dataloader.NewBatchedLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)),
-		dataloader.WithWait[string, *bentley.ITwin](wait), dataloader.WithBatchCapacity[string, *bentley.ITwin](maxFanOut))
-	l.members = dataloader.NewBatchedLoader(observed(l, "member", fetchEach(l.budget, func(ctx context.Context, k memberKey) (*bentley.Member, error) {
+	fetchMember := func(ctx context.Context, k memberKey) (*bentley.Member, error) {
 		return client.GetUserMember(ctx, k.itwinID, k.memberID)
-	})), dataloader.WithWait[memberKey, *bentley.Member](wait), dataloader.WithBatchCapacity[memberKey, *bentley.Member](maxFanOut))
-	l.users = dataloader.NewBatchedLoader(observed(l, "user", l.fetchUsers),
-		dataloader.WithWait[string, *bentley.User](wait), dataloader.WithBatchCapacity[string, *bentley.User](bentley.MaxUsersPerCall))
+	}
+	l.itwins = newLoader(observed(l, "itwin", fetchEach(l.budget, client.GetITwin)), opts.Wait, maxFanOut)
+	l.accounts = newLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), opts.Wait, maxFanOut)
+	l.members = newLoader(observed(l, "member", fetchEach(l.budget, fetchMember)), opts.Wait, maxFanOut)
+	l.users = newLoader(observed(l, "user", l.fetchUsers), opts.Wait, bentley.MaxUsersPerCall)
 	return l
+}
+
+// newLoader makes a loader with an explicit batch window and batch capacity.
+func newLoader[K comparable, V any](batch dataloader.BatchFunc[K, V], wait time.Duration, capacity int) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](wait), dataloader.WithBatchCapacity[K, V](capacity))
 }
 
 // observed reports each batch's size to the loaders' observer.
