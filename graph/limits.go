@@ -212,15 +212,21 @@ func (b *callBudget) take() error {
 	return nil
 }
 
-// limitBody answers 413 to a request body over max bytes, before gqlgen reads it.
+// limitBody answers 413 to a request body over max bytes, before gqlgen reads it. A body with a
+// declared length is judged by it (the server enforces the framing, so it cannot grow); only a
+// chunked body of unknown length is read ahead, through the limit.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Method == http.MethodGet {
+		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet {
 			next.ServeHTTP(w, r)
 			return
 		}
 		if r.ContentLength > max {
 			tooLarge(w, max)
+			return
+		}
+		if r.ContentLength >= 0 {
+			next.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
