@@ -208,19 +208,6 @@ func WithToken(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, credentialKey{}, &credential{token: token, hash: credentialHash(token)})
 }
 
-// TokenFromContext returns the bearer token WithToken stored, if any.
-func TokenFromContext(ctx context.Context) (string, bool) {
-	c, ok := ctx.Value(credentialKey{}).(*credential)
-	return c.tokenOrEmpty(), ok && c.token != ""
-}
-
-func (c *credential) tokenOrEmpty() string {
-	if c == nil {
-		return ""
-	}
-	return c.token
-}
-
 // request is an upstream request with what the client needs to know about it.
 type request struct {
 	*http.Request
