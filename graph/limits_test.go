@@ -191,3 +191,22 @@ func TestFragmentBomb(t *testing.T) {
 		t.Errorf("%d upstream calls", n)
 	}
 }
+
+func TestRequestIDs(t *testing.T) {
+	e := newEnv(t)
+	for id, kept := range map[string]bool{
+		"req-42.a_b":             true,
+		"":                       false,
+		"has space":              false,
+		"semi;colon":             false,
+		"caf\u00e9":              false,
+		strings.Repeat("x", 65):  false,
+		"bearer-token-looking-1": true,
+	} {
+		resp, _ := e.send(t, "POST", "", "application/json", "", `{"query":"{ __typename }"}`, "X-Request-Id", id)
+		got := resp.Header.Get("X-Request-Id")
+		if kept && got != id || !kept && (got == id || len(got) != 16) {
+			t.Errorf("X-Request-Id %q answered with %q (kept: %t)", id, got, kept)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// TestWorkloadsAgainstTheGateway sends every workload the load command offers through the real
+// handler, so a query kind cannot rot into one that fails: drive counts failures.
+func TestWorkloadsAgainstTheGateway(t *testing.T) {
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer gw.Close()
+
+	wantCalls := map[string]float64{"aggregation": 4, "aliases40": 1, "users1500": 2, "repeated": 1, "list100": 1, "me": 2}
+	for query, calls := range wantCalls {
+		tokens := "same"
+		if query == "me" {
+			tokens = "distinct"
+		}
+		reqs, err := workload(emu, options{query: query, tokens: tokens})
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		emu.Reset()
+		res := drive(http.DefaultClient, gw.URL+"/graphql", reqs, 2, time.Hour, 6)
+		if res.failed > 0 || len(res.latencies) != 6 {
+			t.Errorf("%s: %d ok, %d failed (%s)", query, len(res.latencies), res.failed, res.firstFailure)
+			continue
+		}
+		// Two workers at once may split or share a batch; per query the count stays near the ideal.
+		if per := float64(emu.TotalCalls()) / 6; per > calls*1.5 || per < calls/2 {
+			t.Errorf("%s: %.2f upstream calls per query, want about %.0f", query, per, calls)
+		}
+	}
+	if _, err := workload(emu, options{query: "aggregation", tokens: "distinct"}); err == nil {
+		t.Error("distinct tokens with a query only the showcase caller can run was accepted")
+	}
+}
+
+func TestPercentilesAndRSS(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 100; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	if pct(d, 50) != 50*time.Millisecond || pct(d, 99) != 99*time.Millisecond || pct(d, 100) != 100*time.Millisecond {
+		t.Errorf("p50 %s p99 %s p100 %s", pct(d, 50), pct(d, 99), pct(d, 100))
+	}
+	if pct(d[:1], 99) != time.Millisecond {
+		t.Error("a single sample is every percentile")
+	}
+	rss, err := peakRSS(os.Getpid())
+	if err != nil || rss < 1<<20 {
+		t.Errorf("peakRSS of this process = %d, %v", rss, err)
+	}
+}
