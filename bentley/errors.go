@@ -50,6 +50,7 @@ type ErrorDetail struct {
 	Target  string `json:"target,omitempty"`
 }
 
+// Error names the endpoint, the status and the platform's code: enough to log, nothing secret.
 func (e *Error) Error() string {
 	if e.Code == "" {
 		return fmt.Sprintf("bentley: %s: HTTP %d", e.Endpoint, e.Status)
