@@ -165,6 +165,7 @@ func (e *Emulator) route(pattern, endpoint, media string, h handlerFunc) {
 			return
 		}
 		w.Header().Set("x-itwinplatform-media-type", strings.TrimSuffix(strings.TrimPrefix(media, "application/vnd."), "+json"))
+		w.Header().Set("x-itwinplatform-region", "East US")
 		h(w, r, caller)
 	}))
 }
@@ -209,7 +210,7 @@ func (e *Emulator) observed(endpoint string, h http.HandlerFunc) http.HandlerFun
 		if !e.sleep(r.Context(), latency) {
 			return
 		}
-		if fault != nil && e.applyFault(rec, r, fault) {
+		if fault != nil && e.applyFault(rec, r, endpoint, fault) {
 			return
 		}
 		h(rec, r.WithContext(context.WithValue(r.Context(), callerKey{}, slot)))

@@ -155,6 +155,7 @@ func TestWireContract(t *testing.T) {
 		{"users_getbyidlist_too_many", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: string(tooMany)}, 422},
 		{"users_getbyidlist_not_an_array", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: `{"ids":[]}`}, 422},
 		{"unknown_operation", call{method: "GET", path: "/itwins/" + f.project.id + "/repositories", token: ada, accept: acceptV1}, 404},
+		{"wrong_method", call{method: "DELETE", path: "/users/me", token: ada, accept: acceptV1}, 404},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

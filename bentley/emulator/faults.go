@@ -79,7 +79,7 @@ func (r *faultRule) matches(endpoint string) bool {
 }
 
 // applyFault writes the fault's answer; it reports false when the request should go on.
-func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, endpoint string, f *Fault) bool {
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
@@ -92,7 +92,12 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, f *Fault) 
 				Code:    "RateLimitExceeded",
 				Message: "The client sent more requests than allowed by this API for the current tier of the client.",
 			}
+			// The headers the rate-limits page lists for a 429; the Application one would name
+			// the caller's client_id, which the emulator does not know.
+			api, _, _ := strings.Cut(endpoint, ".")
 			w.Header().Set("ITwinPlatform-RateLimited-Tier", "Trial")
+			w.Header().Set("ITwinPlatform-RateLimited-API", api)
+			w.Header().Set("ITwinPlatform-RateLimited-Operation", endpoint)
 		case f.Status == http.StatusServiceUnavailable:
 			body = apiError{Code: "ServiceUnavailable", Message: "The service is temporarily unavailable."}
 		}

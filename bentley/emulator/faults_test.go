@@ -16,7 +16,8 @@ func TestFaults(t *testing.T) {
 		f.emu.Reset()
 		f.emu.Inject(Fault{Endpoint: "users", Kind: FaultStatus, Status: 429, RetryAfter: "3", Times: 1})
 		resp, body := me.do(t, f.srv)
-		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" || !strings.Contains(string(body), `"RateLimitExceeded"`) {
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "3" || !strings.Contains(string(body), `"RateLimitExceeded"`) ||
+			resp.Header.Get("ITwinPlatform-RateLimited-API") != "users" || resp.Header.Get("ITwinPlatform-RateLimited-Operation") != EndpointMe {
 			t.Fatalf("got %d %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 		}
 		if resp, _ := me.do(t, f.srv); resp.StatusCode != 200 {
