@@ -64,6 +64,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		{"malformed JSON body: 400", "POST", "", "application/json", gqlJSON, `{"query":`, 400, ""},
 		{"POST without JSON: 415", "POST", "", "text/plain", "", "{ me { id } }", 415, "application/json"},
 		{"Accept nothing we produce: 406", "POST", "", "application/json", "text/html", ok, 406, "application/json"},
+		{"Accept refusing JSON with q=0.0: 406", "POST", "", "application/json", "application/json;q=0.0, text/html", ok, 406, "application/json"},
 		{"GET query", "GET", q, "", gqlJSON, "", 200, gqlJSON},
 		{"GET mutation: 405", "GET", mutation, "", "", "", 405, "application/json"},
 		{"PUT: 405", "PUT", "", "application/json", "", ok, 405, "application/json"},
