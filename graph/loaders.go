@@ -162,22 +162,34 @@ func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], 
 func fetchEach[K comparable, V any](budget *callBudget, fetch func(context.Context, K) (V, error)) dataloader.BatchFunc[K, V] {
 	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		results := make([]*dataloader.Result[V], len(keys))
-		var wg sync.WaitGroup
-		for i, k := range keys {
+		inParallel(len(keys), func(i int) {
 			if err := budget.take(); err != nil {
 				results[i] = &dataloader.Result[V]{Error: err}
-				continue
+				return
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				v, err := fetch(ctx, k)
-				results[i] = &dataloader.Result[V]{Data: v, Error: err}
-			}()
-		}
-		wg.Wait()
+			v, err := fetch(ctx, keys[i])
+			results[i] = &dataloader.Result[V]{Data: v, Error: err}
+		})
 		return results
 	}
+}
+
+// inParallel runs do(0) .. do(n-1) concurrently and waits for them. do(0) runs on the calling
+// goroutine: most batches hold one key, and a goroutine (with a stack to grow through the HTTP
+// client) for it would be pure overhead.
+func inParallel(n int, do func(i int)) {
+	var wg sync.WaitGroup
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			do(i)
+		}()
+	}
+	if n > 0 {
+		do(0)
+	}
+	wg.Wait()
 }
 
 // fetchUsers resolves a batch of user ids with POST /users/getbyidlist, at most MaxUsersPerCall
@@ -185,30 +197,26 @@ func fetchEach[K comparable, V any](budget *callBudget, fetch func(context.Conte
 // leaves out users it does not return, so results are matched by id: a left-out id gets nil.
 func (l *Loaders) fetchUsers(ctx context.Context, ids []string) []*dataloader.Result[*bentley.User] {
 	results := make([]*dataloader.Result[*bentley.User], len(ids))
-	var wg sync.WaitGroup
-	for start := 0; start < len(ids); start += bentley.MaxUsersPerCall {
+	chunks := (len(ids) + bentley.MaxUsersPerCall - 1) / bentley.MaxUsersPerCall
+	inParallel(chunks, func(c int) {
+		start := c * bentley.MaxUsersPerCall
 		chunk := ids[start:min(start+bentley.MaxUsersPerCall, len(ids))]
 		out := results[start : start+len(chunk)]
 		if err := l.budget.take(); err != nil {
 			for i := range out {
 				out[i] = &dataloader.Result[*bentley.User]{Error: err}
 			}
-			continue
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			users, err := l.client.GetUsers(ctx, chunk)
-			byID := make(map[string]*bentley.User, len(users))
-			for i := range users {
-				byID[strings.ToLower(users[i].ID)] = &users[i]
-			}
-			for i, id := range chunk {
-				out[i] = &dataloader.Result[*bentley.User]{Data: byID[id], Error: err}
-			}
-		}()
-	}
-	wg.Wait()
+		users, err := l.client.GetUsers(ctx, chunk)
+		byID := make(map[string]*bentley.User, len(users))
+		for i := range users {
+			byID[strings.ToLower(users[i].ID)] = &users[i]
+		}
+		for i, id := range chunk {
+			out[i] = &dataloader.Result[*bentley.User]{Data: byID[id], Error: err}
+		}
+	})
 	return results
 }
 
