@@ -46,7 +46,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 	var show emulator.Showcase
 	if baseURL == "" {
-		emu, url, shutdown, err := startEmulator()
+		emu, url, shutdown, err := startEmulator(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +75,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	if tp != nil {
 		tracerProvider = tp
 		gw.closers = append(gw.closers, func() {
-			flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
 			_ = tp.Shutdown(flushCtx)
 		})
@@ -102,7 +102,8 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	var authenticate graph.Authenticate
 	var tokens *serviceTokens
 	if cfg.clientID != "" {
-		tokens = newServiceTokens(context.Background(), cfg.clientID, cfg.clientSecret, tokenURL)
+		// Detached from ctx's cancellation: queries still finishing during shutdown need tokens.
+		tokens = newServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL)
 		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
 		logger.Info("service mode: calling the platform with the gateway's own client credentials",
 			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
@@ -141,7 +142,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 
 // startEmulator serves the embedded platform emulator on a loopback port, so the gateway talks
 // to it over real HTTP exactly as it would to the platform.
-func startEmulator() (*emulator.Emulator, string, func(), error) {
+func startEmulator(ctx context.Context) (*emulator.Emulator, string, func(), error) {
 	emu := emulator.New()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,9 +152,9 @@ func startEmulator() (*emulator.Emulator, string, func(), error) {
 	go func() { _ = srv.Serve(ln) }()
 	shutdown := func() {
 		emu.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(ctx)
+		_ = srv.Shutdown(stopCtx)
 	}
 	return emu, "http://" + ln.Addr().String(), shutdown, nil
 }
