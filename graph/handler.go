@@ -109,7 +109,7 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	if opts.TracerProvider != nil {
 		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
 	}
-	srv.Use(observeResponses{})
+	srv.Use(observeResponses{maxTokens: opts.Limits.MaxTokens})
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv

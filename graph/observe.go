@@ -64,12 +64,14 @@ func recordFrom(ctx context.Context) *record {
 
 // observeResponses is a response interceptor that notes, for every answer gqlgen produces
 // (refusals included), the operation name, whether it executed, and its error codes.
-type observeResponses struct{}
+type observeResponses struct {
+	maxTokens int // the parser's token limit, for re-reading a refused query's name
+}
 
 func (observeResponses) ExtensionName() string                          { return "ObserveResponses" }
 func (observeResponses) Validate(schema graphql.ExecutableSchema) error { return nil }
 
-func (observeResponses) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func (o observeResponses) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	rec := recordFrom(ctx)
 	if rec == nil || resp == nil {
@@ -79,7 +81,7 @@ func (observeResponses) InterceptResponse(ctx context.Context, next graphql.Resp
 	defer rec.mu.Unlock()
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc != nil {
-			rec.operation = operationName(oc)
+			rec.operation = operationName(oc, o.maxTokens)
 		}
 	}
 	// A refused request is answered without data; an executed one always has some.
@@ -94,7 +96,7 @@ func (observeResponses) InterceptResponse(ctx context.Context, next graphql.Resp
 
 // operationName is the operation's name, also for a request refused before an operation was
 // selected: then the client's operationName, or the document's only operation.
-func operationName(oc *graphql.OperationContext) string {
+func operationName(oc *graphql.OperationContext, maxTokens int) string {
 	switch {
 	case oc.Operation != nil:
 		return oc.Operation.Name
@@ -104,7 +106,7 @@ func operationName(oc *graphql.OperationContext) string {
 		return oc.Doc.Operations[0].Name
 	case oc.Doc == nil && oc.RawQuery != "":
 		// Refused in validation, which leaves no document: parse again, for the name only.
-		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: oc.RawQuery}, DefaultLimits.MaxTokens)
+		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: oc.RawQuery}, maxTokens)
 		if err == nil && len(doc.Operations) == 1 {
 			return doc.Operations[0].Name
 		}
