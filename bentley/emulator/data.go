@@ -109,9 +109,21 @@ func stableID(kind, name string) string {
 
 var epoch = time.Date(2021, time.January, 4, 9, 0, 0, 0, time.UTC)
 
-// timestamp renders a date the way the platform does in its examples: seven fractional digits.
+// dateForms are the shapes the platform's examples write dates in (shared/itwin-platform-api.md
+// section 0.1): seven or six fractional digits with Z, a fraction with +00:00, no fraction, and
+// (an old tutorial only) no zone at all. Fixtures rotate through them so clients meet each.
+var dateForms = []string{
+	"2006-01-02T15:04:05.0000000Z",
+	"2006-01-02T15:04:05.000000Z",
+	"2006-01-02T15:04:05.0000000+00:00", // "+00:00" is literal text in a Go layout; t is UTC
+	"2006-01-02T15:04:05Z",
+	"2006-01-02T15:04:05.00",
+}
+
+// timestamp renders a fixture date, in one of the platform's date forms chosen by its inputs.
 func timestamp(days int, minutes int) string {
-	return epoch.AddDate(0, 0, days).Add(time.Duration(minutes) * time.Minute).Format("2006-01-02T15:04:05.0000000Z")
+	t := epoch.AddDate(0, 0, days).Add(time.Duration(minutes)*time.Minute + time.Duration(days*7919+minutes*104729)%time.Second)
+	return t.Format(dateForms[(days+minutes)%len(dateForms)])
 }
 
 func strPtr(s string) *string     { return &s }
@@ -294,8 +306,87 @@ func seed() *dataset {
 		}
 	}
 	addGuests(d)
+	addSites(d)
+	addFieldStaff(d)
 	addServiceClient(d)
 	return d
+}
+
+// siteCount is how many survey sites Contoso Engineering runs: with them its administrator is a
+// member of some fifty iTwins, enough for paging to show in GraphiQL.
+const siteCount = 32
+
+// addSites adds Contoso Engineering's survey sites: small projects under its account, each with
+// the creator team and a few readers, a quarter of them inactive.
+func addSites(d *dataset) {
+	org := d.orgs[0]
+	account := org.accounts[0]
+	staff := d.orgUsers(org)
+	for i := 1; i <= siteCount; i++ {
+		status := "Active"
+		switch i % 8 {
+		case 0, 5:
+			status = "Inactive"
+		case 3:
+			status = "Trial"
+		}
+		number := fmt.Sprintf("ST-%02d-CON", i)
+		t := &itwin{
+			id: stableID("itwin", account.displayName+"/"+number), class: "Endeavor", subClass: "Project",
+			typ: strPtr("Site Survey"), number: number, displayName: fmt.Sprintf("Contoso Site Survey %02d", i),
+			status: status, dataCenter: "East US", parentID: strPtr(account.id), accountID: account.id,
+			created: timestamp(400+i*3, i*7), createdBy: staff[i%3],
+			lastModified: timestamp(500+i*3, i*9), lastModifedBy: staff[(i+1)%3], org: org,
+		}
+		t.members = members(account, staff, 10+i)
+		d.add(t)
+	}
+}
+
+// fieldStaffCount is how many field staff Contoso employs on its rail program, so one iTwin
+// has a team of more than 250 members to page through.
+const fieldStaffCount = 260
+
+// addFieldStaff adds Contoso's field staff: users of the organization who are readers of the
+// Regional Rail Program only. Their names combine the name tables, with a number where a
+// combination repeats.
+func addFieldStaff(d *dataset) {
+	org := d.orgs[0]
+	var program *itwin
+	for _, t := range d.itwins {
+		if t.org == org && t.number == "PG-01-CON" {
+			program = t
+		}
+	}
+	reader := org.accounts[0].roles[0]
+	// Tokens are "demo-" and the email's local part, so local parts must be unique across
+	// organizations, not only within one.
+	taken := map[string]bool{}
+	for _, u := range d.users {
+		taken[strings.TrimPrefix(u.token, "demo-")] = true
+	}
+	for i := 0; i < fieldStaffCount; i++ {
+		// Each block of 40 shifts the surnames by a different step, so no pair repeats.
+		given := givenNames[i%len(givenNames)]
+		surname := surnames[(i+i/len(givenNames)*13+7)%len(surnames)]
+		base := strings.ToLower(given + "." + strings.ReplaceAll(strings.ReplaceAll(surname, " ", ""), "-", ""))
+		local := base
+		for n := 2; taken[local]; n++ {
+			local = fmt.Sprintf("%s%d", base, n)
+		}
+		place := cities[i%len(cities)]
+		u := &user{
+			id: stableID("user", local+"@"+org.domain), email: local + "@" + org.domain,
+			given: given, surname: surname, org: org, phone: fmt.Sprintf("+1-555-%04d", 2000+i),
+			city: place.city, country: place.country, language: place.language,
+			created: timestamp(600+i, i*13), token: "demo-" + local,
+		}
+		taken[local] = true
+		d.users = append(d.users, u)
+		d.usersByID[u.id] = u
+		d.byToken[u.token] = u
+		program.members = append(program.members, &membership{user: u, roles: []*role{reader}})
+	}
 }
 
 // addServiceClient creates the demo service application's principal. A service application

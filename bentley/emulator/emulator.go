@@ -29,6 +29,13 @@ const (
 	EndpointMe               = "users.me"
 	EndpointUser             = "users.get"
 	EndpointUsersByIDList    = "users.getbyidlist"
+	EndpointITwins           = "itwins.list"
+	EndpointFavorites        = "itwins.favorites"
+	EndpointRecents          = "itwins.recents"
+	EndpointUserMembers      = "accesscontrol.members"
+	EndpointRoles            = "accesscontrol.roles"
+	EndpointPermissions      = "accesscontrol.permissions"
+	EndpointUserSearch       = "users.search"
 )
 
 // Media types the platform versions its APIs by (the Accept header).
@@ -46,6 +53,10 @@ type Request struct {
 	Endpoint string
 	Method   string
 	Path     string
+	// Query is the raw query string, with the filters and paging a client sent.
+	Query string
+	// Prefer is the Prefer header (return=minimal or return=representation), if any.
+	Prefer string
 	// Caller is the id of the authenticated user, empty when authentication failed.
 	Caller string
 	Status int
@@ -70,6 +81,8 @@ type Emulator struct {
 	log           []Request
 	tokenLifetime time.Duration
 	issued        map[string]issuedToken
+	maxPage       int                       // SetMaxPageSize; 0: pages as large as asked
+	overrides     map[string]map[string]any // OverrideITwin, by iTwin id
 }
 
 // New returns an emulator seeded with the demo dataset.
@@ -83,12 +96,21 @@ func New() *Emulator {
 	}
 	e.mux = http.NewServeMux()
 	e.route("GET /itwins/myprimaryaccount", EndpointMyPrimaryAccount, mediaV1, e.getMyPrimaryAccount)
+	e.route("GET /itwins/{$}", EndpointITwins, mediaV1, e.listITwins)
+	e.route("GET /itwins", EndpointITwins, mediaV1, e.listITwins)
+	e.route("GET /itwins/favorites", EndpointFavorites, mediaV1, e.listFavorites)
+	e.route("GET /itwins/recents", EndpointRecents, mediaV1, e.listRecents)
 	e.route("GET /itwins/{id}", EndpointITwin, mediaV1, e.getITwin)
 	e.route("GET /itwins/{id}/account", EndpointITwinAccount, mediaV1, e.getITwinAccount)
 	e.route("GET /accesscontrol/itwins/{id}/members/users/{memberId}", EndpointUserMember, mediaV2, e.getUserMember)
+	e.route("GET /accesscontrol/itwins/{id}/members/users", EndpointUserMembers, mediaV2, e.listUserMembers)
+	e.route("GET /accesscontrol/itwins/{id}/roles", EndpointRoles, mediaV2, e.listRoles)
+	e.route("GET /accesscontrol/itwins/{id}/permissions", EndpointPermissions, mediaV2, e.myPermissions)
 	e.route("GET /users/me", EndpointMe, mediaV1, e.getMe)
 	e.route("GET /users/{id}", EndpointUser, mediaV1, e.getUser)
 	e.route("POST /users/getbyidlist", EndpointUsersByIDList, mediaV1, e.getUsersByIDList)
+	e.route("GET /users/{$}", EndpointUserSearch, mediaV1, e.searchUsers)
+	e.route("GET /users", EndpointUserSearch, mediaV1, e.searchUsers)
 	e.mux.HandleFunc("POST /connect/token", e.observed(EndpointToken, e.issueToken))
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, operationNotFound)
@@ -128,13 +150,16 @@ func (e *Emulator) Requests() []Request {
 	return append([]Request(nil), e.log...)
 }
 
-// Reset clears counters, the request log and faults; latency stays as it is.
+// Reset clears counters, the request log, faults, overrides and the page size cap; latency
+// stays as it is.
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.counts = map[string]int{}
 	e.log = nil
 	e.faults = nil
+	e.overrides = nil
+	e.maxPage = 0
 }
 
 // Close releases every request held by a hang fault. The emulator keeps serving afterwards.
@@ -187,7 +212,10 @@ func callerOf(r *http.Request) *callerSlot {
 func (e *Emulator) observed(endpoint string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		entry := Request{Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Start: time.Now(), TraceParent: r.Header.Get("traceparent")}
+		entry := Request{
+			Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Prefer: r.Header.Get("Prefer"),
+			Start: time.Now(), TraceParent: r.Header.Get("traceparent"),
+		}
 		slot := &callerSlot{}
 		e.mu.Lock()
 		e.counts[endpoint]++
@@ -245,32 +273,36 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) (*user, 
 	scheme, token, _ := strings.Cut(header, " ")
 	u := e.lookupToken(strings.TrimSpace(token))
 	if !strings.EqualFold(scheme, "Bearer") || u == nil {
-		// UNCONFIRMED: the platform documents only HeaderNotFound. An invalid or expired token
-		// is answered with 401 and this code, which clients must treat like any other 401.
+		// The body of a live 401 for an invalid token on the same gateway (section 0.3). The
+		// body for an expired token is UNCONFIRMED; clients classify 401s by status alone.
 		writeError(w, http.StatusUnauthorized, apiError{
-			Code:    "InvalidToken",
-			Message: "The access token is invalid or has expired.",
+			Code:    "Unauthorized",
+			Message: "Access denied due to invalid client. Make sure that client was registered on https://developer.bentley.com.",
+			Details: []apiDetail{{Code: "UnknownClient", Message: "Client was not registered on https://developer.bentley.com."}},
 		})
 		return nil, false
 	}
 	return u, true
 }
 
-// acceptsVersion applies the platform's versioning by Accept header. Access Control marks the
-// header optional (a missing one means v2); iTwins and Users mark it required, and the emulator
-// enforces that strictly so a client that forgets it fails here rather than in production.
+// acceptsVersion applies the platform's versioning by Accept header. Only an explicit platform
+// media type naming another version is refused (404 ResourceNotFound / OperationNotFound). A
+// missing or generic Accept ("*/*", "application/json") is served as the operation's default
+// version: the iTwins and Users pages mark the header required, yet Bentley's own clients send no
+// version and their live tests pass (shared/itwin-platform-api.md section 0.1).
 func acceptsVersion(r *http.Request, media string) bool {
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return media == mediaV2
-	}
-	for _, part := range strings.Split(accept, ",") {
+	named := false
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, _, _ := strings.Cut(part, ";")
-		if strings.EqualFold(strings.TrimSpace(mt), media) {
+		mt = strings.ToLower(strings.TrimSpace(mt))
+		if mt == media {
 			return true
 		}
+		if strings.HasPrefix(mt, "application/vnd.bentley.itwin-platform.") {
+			named = true
+		}
 	}
-	return false
+	return !named
 }
 
 // apiError is the body of the platform's {"error":{...}} envelope.
@@ -300,7 +332,9 @@ func writeError(w http.ResponseWriter, status int, e apiError) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // hrefs keep their "&" as the platform writes them
+	_ = enc.Encode(v)
 }
 
 func correlationID() string {

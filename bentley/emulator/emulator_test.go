@@ -72,6 +72,8 @@ type fixture struct {
 	deleted                   *user
 	project, account, foreign *itwin
 	guest                     *user
+	// reader is a member of project holding only the iTwin Reader role.
+	reader *user
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -97,6 +99,11 @@ func newFixture(t *testing.T) *fixture {
 			f.guest = u
 		}
 	}
+	for _, m := range f.project.members {
+		if len(m.roles) == 1 && m.roles[0].displayName == "iTwin Reader" && m.user.org == f.ada.org && !m.user.deleted && f.reader == nil {
+			f.reader = m.user
+		}
+	}
 	f.foreign = emu.data.orgs[1].accounts[0]
 	for _, t := range emu.data.itwins {
 		if t.org == emu.data.orgs[1] && t.class != "Account" {
@@ -104,7 +111,7 @@ func newFixture(t *testing.T) *fixture {
 			break
 		}
 	}
-	if f.otherAdmin == nil || f.deleted == nil || f.guest == nil {
+	if f.otherAdmin == nil || f.deleted == nil || f.guest == nil || f.reader == nil {
 		t.Fatal("dataset lacks an org admin of the second org, a deleted member or a guest member of the showcase project")
 	}
 	return f
@@ -135,7 +142,8 @@ func TestWireContract(t *testing.T) {
 		{"itwins_get_no_token", call{method: "GET", path: "/itwins/" + f.project.id, token: "-", accept: acceptV1}, 401},
 		{"itwins_get_invalid_token", call{method: "GET", path: "/itwins/" + f.project.id, token: "not-a-demo-token", accept: acceptV1}, 401},
 		{"itwins_get_wrong_version", call{method: "GET", path: "/itwins/" + f.project.id, token: ada, accept: acceptV2}, 404},
-		{"itwins_get_no_accept", call{method: "GET", path: "/itwins/" + f.project.id, token: ada}, 404},
+		{"itwins_get_no_accept", call{method: "GET", path: "/itwins/" + f.project.id, token: ada}, 200},
+		{"itwins_get_generic_accept", call{method: "GET", path: "/itwins/" + f.project.id, token: ada, accept: "application/json, text/plain, */*", prefer: "return=minimal"}, 200},
 		{"itwins_account", call{method: "GET", path: "/itwins/" + f.project.id + "/account", token: ada, accept: acceptV1}, 200},
 		{"itwins_account_representation", call{method: "GET", path: "/itwins/" + f.project.id + "/account", token: ada, accept: acceptV1, prefer: "return=representation"}, 200},
 		{"itwins_account_not_found", call{method: "GET", path: "/itwins/00000000-0000-4000-8000-000000000000/account", token: ada, accept: acceptV1}, 404},
@@ -154,6 +162,26 @@ func TestWireContract(t *testing.T) {
 		{"users_getbyidlist_none_known", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: `["00000000-0000-4000-8000-000000000000"]`}, 200},
 		{"users_getbyidlist_too_many", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: string(tooMany)}, 422},
 		{"users_getbyidlist_not_an_array", call{method: "POST", path: "/users/getbyidlist", token: ada, accept: acceptV1, body: `{"ids":[]}`}, 422},
+		{"itwins_list", call{method: "GET", path: "/itwins/?$top=3", token: ada, accept: acceptV1}, 200},
+		{"itwins_list_middle_page", call{method: "GET", path: "/itwins/?subClass=Project&$top=2&$skip=2", token: ada, accept: acceptV1}, 200},
+		{"itwins_list_last_page", call{method: "GET", path: "/itwins/?subClass=Asset,Portfolio&$skip=4", token: ada, accept: acceptV1}, 200},
+		{"itwins_list_representation", call{method: "GET", path: "/itwins/?$top=1&status=Trial", token: ada, accept: acceptV1, prefer: "return=representation"}, 200},
+		{"itwins_list_search", call{method: "GET", path: "/itwins/?$search=Viaduct&includeInactive=true", token: ada, accept: acceptV1}, 200},
+		{"itwins_list_bad_subclass", call{method: "GET", path: "/itwins/?subClass=Campus", token: ada, accept: acceptV1}, 422},
+		{"itwins_list_status_and_include_inactive", call{method: "GET", path: "/itwins/?status=Active&includeInactive=true", token: ada, accept: acceptV1}, 422},
+		{"itwins_list_top_too_large", call{method: "GET", path: "/itwins/?$top=1001", token: ada, accept: acceptV1}, 422},
+		{"itwins_list_negative_skip", call{method: "GET", path: "/itwins/?$skip=-1", token: ada, accept: acceptV1}, 422},
+		{"itwins_favorites", call{method: "GET", path: "/itwins/favorites?$top=3", token: ada, accept: acceptV1}, 200},
+		{"itwins_recents", call{method: "GET", path: "/itwins/recents?$top=3", token: ada, accept: acceptV1}, 200},
+		{"accesscontrol_members", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/members/users?$top=2&$skip=1", token: ada, accept: acceptV2}, 200},
+		{"accesscontrol_members_bad_top", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/members/users?$top=0", token: ada, accept: acceptV2}, 422},
+		{"accesscontrol_members_not_member", call{method: "GET", path: "/accesscontrol/itwins/" + f.foreign.id + "/members/users", token: ada, accept: acceptV2}, 404},
+		{"accesscontrol_roles", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/roles", token: ada, accept: acceptV2}, 200},
+		{"accesscontrol_roles_forbidden", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/roles", token: f.reader.token, accept: acceptV2}, 403},
+		{"accesscontrol_permissions", call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/permissions", token: f.grace.token, accept: acceptV2}, 200},
+		{"users_search", call{method: "GET", path: "/users/?$search=hopper", token: ada, accept: acceptV1}, 200},
+		{"users_search_too_short", call{method: "GET", path: "/users/?$search=ab", token: ada, accept: acceptV1}, 422},
+		{"users_search_missing", call{method: "GET", path: "/users/", token: ada, accept: acceptV1}, 422},
 		{"unknown_operation", call{method: "GET", path: "/itwins/" + f.project.id + "/repositories", token: ada, accept: acceptV1}, 404},
 		{"wrong_method", call{method: "DELETE", path: "/users/me", token: ada, accept: acceptV1}, 404},
 	}
@@ -166,6 +194,8 @@ func TestWireContract(t *testing.T) {
 			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type %q, want application/json", ct)
 			}
+			// Links are absolute: the test server's random address becomes a fixed one.
+			body = bytes.ReplaceAll(body, []byte(f.srv.URL), []byte("http://emulator.test"))
 			var pretty bytes.Buffer
 			if err := json.Indent(&pretty, body, "", "  "); err != nil {
 				t.Fatalf("body is not JSON: %v\n%s", err, body)
@@ -226,6 +256,13 @@ func TestDatasetCoverage(t *testing.T) {
 	d := New().data
 	if len(d.orgs) < 2 {
 		t.Errorf("%d organizations, want at least 2", len(d.orgs))
+	}
+	tokens := map[string]bool{}
+	for _, u := range d.users {
+		if tokens[u.token] {
+			t.Errorf("token %s is given to two users", u.token)
+		}
+		tokens[u.token] = true
 	}
 	if len(d.users) < 100 {
 		t.Errorf("%d users, want at least 100", len(d.users))

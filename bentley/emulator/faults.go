@@ -88,13 +88,17 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, endpoint s
 		body := apiError{Code: "InternalServerError", Message: "The service encountered an unexpected condition."}
 		switch {
 		case f.Status == http.StatusTooManyRequests:
+			// The body differs per API (section 0.3); clients must key on the status.
+			api, _, _ := strings.Cut(endpoint, ".")
 			body = apiError{
 				Code:    "RateLimitExceeded",
 				Message: "The client sent more requests than allowed by this API for the current tier of the client.",
 			}
+			if api == "accesscontrol" {
+				body = apiError{Code: "TooManyRequests", Message: "More requests were received than the subscription rate-limit allows."}
+			}
 			// The headers the rate-limits page lists for a 429; the Application one would name
 			// the caller's client_id, which the emulator does not know.
-			api, _, _ := strings.Cut(endpoint, ".")
 			w.Header().Set("ITwinPlatform-RateLimited-Tier", "Trial")
 			w.Header().Set("ITwinPlatform-RateLimited-API", api)
 			w.Header().Set("ITwinPlatform-RateLimited-Operation", endpoint)

@@ -28,6 +28,15 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("429 codes differ per API", func(t *testing.T) {
+		f.emu.Reset()
+		f.emu.Inject(Fault{Endpoint: "accesscontrol", Kind: FaultStatus, Status: 429, RetryAfter: "2", Times: 1})
+		resp, body := call{method: "GET", path: "/accesscontrol/itwins/" + f.project.id + "/permissions", token: f.ada.token}.do(t, f.srv)
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" || !strings.Contains(string(body), `"TooManyRequests"`) {
+			t.Fatalf("got %d %q %s, want 429 TooManyRequests with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+	})
+
 	t.Run("every n-th request", func(t *testing.T) {
 		f.emu.Reset()
 		f.emu.Inject(Fault{Endpoint: EndpointMe, Kind: FaultStatus, Status: 503, Every: 3})

@@ -1,12 +1,14 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
 
 // itwinSummary is the minimal representation: "only id, class, subClass, type, number and
-// displayName" (iTwin (summary) schema).
+// displayName", yet the same summary schema also lists status (get-my-primary-account,
+// get-itwin-account), so the emulator sends it: clients must cope with either.
 type itwinSummary struct {
 	ID          string  `json:"id"`
 	Class       string  `json:"class"`
@@ -14,12 +16,12 @@ type itwinSummary struct {
 	Type        *string `json:"type"`
 	Number      string  `json:"number"`
 	DisplayName string  `json:"displayName"`
+	Status      string  `json:"status"`
 }
 
 // itwinFull is the full representation (Prefer: return=representation).
 type itwinFull struct {
 	itwinSummary
-	Status               string   `json:"status"`
 	DataCenterLocation   string   `json:"dataCenterLocation"`
 	ParentID             *string  `json:"parentId"`
 	ITwinAccountID       string   `json:"iTwinAccountId"`
@@ -36,13 +38,12 @@ type itwinFull struct {
 }
 
 func (t *itwin) summary() itwinSummary {
-	return itwinSummary{ID: t.id, Class: t.class, SubClass: t.subClass, Type: t.typ, Number: t.number, DisplayName: t.displayName}
+	return itwinSummary{ID: t.id, Class: t.class, SubClass: t.subClass, Type: t.typ, Number: t.number, DisplayName: t.displayName, Status: t.status}
 }
 
 func (t *itwin) full() itwinFull {
 	return itwinFull{
 		itwinSummary:         t.summary(),
-		Status:               t.status,
 		DataCenterLocation:   t.dataCenter,
 		ParentID:             t.parentID,
 		ITwinAccountID:       t.accountID,
@@ -65,12 +66,43 @@ func userID(u *user) *string {
 }
 
 // represent answers {"iTwin": ...} in the representation the request prefers.
-func represent(w http.ResponseWriter, t *itwin, full bool) {
+func (e *Emulator) represent(w http.ResponseWriter, t *itwin, full bool) {
+	writeJSON(w, http.StatusOK, map[string]any{"iTwin": e.wireITwin(t, full)})
+}
+
+// wireITwin is an iTwin's JSON in one representation, with any OverrideITwin fields applied.
+func (e *Emulator) wireITwin(t *itwin, full bool) any {
+	var v any = t.summary()
 	if full {
-		writeJSON(w, http.StatusOK, map[string]any{"iTwin": t.full()})
-		return
+		v = t.full()
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"iTwin": t.summary()})
+	e.mu.Lock()
+	override := e.overrides[t.id]
+	e.mu.Unlock()
+	if override == nil {
+		return v
+	}
+	raw, _ := json.Marshal(v)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	for k, val := range override {
+		if _, ok := m[k]; ok {
+			m[k] = val
+		}
+	}
+	return m
+}
+
+// OverrideITwin replaces fields of an iTwin's JSON in every answer that carries them, with values
+// the dataset would never hold: a subClass the platform adds tomorrow, a date in a form nobody
+// documented. Tests use it to show that clients survive such answers.
+func (e *Emulator) OverrideITwin(id string, fields map[string]any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.overrides == nil {
+		e.overrides = map[string]map[string]any{}
+	}
+	e.overrides[strings.ToLower(id)] = fields
 }
 
 // prefers reports whether the Prefer header asks for the given return mode.
@@ -109,7 +141,7 @@ func (e *Emulator) lookupITwin(id string, caller *user) *itwin {
 // GET /itwins/myprimaryaccount: the primary Account of the caller's organization. The page
 // documents the summary; Prefer: return=representation is honoured as on the other reads.
 func (e *Emulator) getMyPrimaryAccount(w http.ResponseWriter, r *http.Request, caller *user) {
-	represent(w, caller.org.accounts[0], prefers(r, "representation"))
+	e.represent(w, caller.org.accounts[0], prefers(r, "representation"))
 }
 
 // GET /itwins/{id}. UNCONFIRMED whether return=minimal trims this response: the docs show the
@@ -120,7 +152,7 @@ func (e *Emulator) getITwin(w http.ResponseWriter, r *http.Request, caller *user
 		writeError(w, http.StatusNotFound, iTwinNotFound)
 		return
 	}
-	represent(w, t, !prefers(r, "minimal"))
+	e.represent(w, t, !prefers(r, "minimal"))
 }
 
 // GET /itwins/{id}/account: the Account owning the iTwin; summary unless representation is asked.
@@ -130,5 +162,5 @@ func (e *Emulator) getITwinAccount(w http.ResponseWriter, r *http.Request, calle
 		writeError(w, http.StatusNotFound, iTwinNotFound)
 		return
 	}
-	represent(w, e.data.itwinByID[t.accountID], prefers(r, "representation"))
+	e.represent(w, e.data.itwinByID[t.accountID], prefers(r, "representation"))
 }

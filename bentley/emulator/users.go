@@ -113,3 +113,42 @@ func (e *Emulator) getUsersByIDList(w http.ResponseWriter, r *http.Request, call
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
+
+// Search text bounds of GET /users/?$search=, and the most users one search returns.
+const (
+	minSearch     = 3
+	maxSearch     = 200
+	maxSearchHits = 1000
+)
+
+// GET /users/?$search=: users of the caller's organization whose name or email contains the
+// text, case-insensitively; no paging, at most 1000. A caller outside any organization (a
+// service application) finds nobody.
+func (e *Emulator) searchUsers(w http.ResponseWriter, r *http.Request, caller *user) {
+	target := "$search"
+	raw, ok := r.URL.Query()["$search"]
+	switch {
+	case !ok:
+		writeError(w, http.StatusUnprocessableEntity, invalidUsersRequest(apiDetail{
+			Code: "MissingRequiredParameter", Message: "The $search parameter is required.", Target: &target,
+		}))
+		return
+	case len([]rune(raw[0])) < minSearch || len([]rune(raw[0])) > maxSearch:
+		writeError(w, http.StatusUnprocessableEntity, invalidUsersRequest(apiDetail{
+			Code: "InvalidValue", Message: "The $search parameter must be 3 to 200 characters long.", Target: &target,
+		}))
+		return
+	}
+	text := strings.ToLower(raw[0])
+	out := []userJSON{}
+	for _, u := range e.data.users {
+		if len(out) == maxSearchHits {
+			break
+		}
+		name := strings.ToLower(u.given + " " + u.surname)
+		if u.visibleTo(caller) && (strings.Contains(name, text) || strings.Contains(strings.ToLower(u.email), text)) {
+			out = append(out, u.wire())
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
