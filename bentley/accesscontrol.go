@@ -48,3 +48,75 @@ func (c *Client) GetUserMember(ctx context.Context, itwinID, memberID string) (*
 	}
 	return body.Member, nil
 }
+
+// ListUserMembers returns a page of an iTwin's user members: top of them (0 leaves the
+// platform's default, 100) after skipping skip.
+//
+// https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-user-members/
+func (c *Client) ListUserMembers(ctx context.Context, itwinID string, top, skip int) (*MemberPage, error) {
+	if top < 0 || top > MaxPageSize || skip < 0 {
+		return nil, fmt.Errorf("bentley: %s: $top %d or $skip %d out of range", EndpointUserMembers, top, skip)
+	}
+	path := "accesscontrol/itwins/" + url.PathEscape(itwinID) + "/members/users" + pageQuery(top, skip, nil)
+	req, err := c.newRequest(ctx, EndpointUserMembers, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Members *[]Member `json:"members"`
+		Links   links     `json:"_links"`
+	}
+	if err := c.do(req, &body); err != nil {
+		return nil, err
+	}
+	if body.Members == nil {
+		return nil, fmt.Errorf("bentley: %s: answer has no members: %w", EndpointUserMembers, ErrMalformedResponse)
+	}
+	for _, m := range *body.Members {
+		if m.ID == "" {
+			return nil, fmt.Errorf("bentley: %s: a member has no id: %w", EndpointUserMembers, ErrMalformedResponse)
+		}
+	}
+	return &MemberPage{Members: *body.Members, HasNext: body.Links.hasNext()}, nil
+}
+
+// GetRoles returns the roles that can be assigned on an iTwin. The platform answers 403 to a
+// caller without the administration_manage_roles permission.
+//
+// https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-roles/
+func (c *Client) GetRoles(ctx context.Context, itwinID string) ([]Role, error) {
+	req, err := c.newRequest(ctx, EndpointRoles, http.MethodGet, "accesscontrol/itwins/"+url.PathEscape(itwinID)+"/roles", nil)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Roles *[]Role `json:"roles"`
+	}
+	if err := c.do(req, &body); err != nil {
+		return nil, err
+	}
+	if body.Roles == nil {
+		return nil, fmt.Errorf("bentley: %s: answer has no roles: %w", EndpointRoles, ErrMalformedResponse)
+	}
+	return *body.Roles, nil
+}
+
+// GetMyPermissions returns the caller's own permissions on an iTwin.
+//
+// https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-permissions/
+func (c *Client) GetMyPermissions(ctx context.Context, itwinID string) ([]string, error) {
+	req, err := c.newRequest(ctx, EndpointPermissions, http.MethodGet, "accesscontrol/itwins/"+url.PathEscape(itwinID)+"/permissions", nil)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Permissions *[]string `json:"permissions"`
+	}
+	if err := c.do(req, &body); err != nil {
+		return nil, err
+	}
+	if body.Permissions == nil {
+		return nil, fmt.Errorf("bentley: %s: answer has no permissions: %w", EndpointPermissions, ErrMalformedResponse)
+	}
+	return *body.Permissions, nil
+}

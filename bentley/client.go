@@ -44,6 +44,13 @@ const (
 	EndpointMe               = "users.me"
 	EndpointUser             = "users.get"
 	EndpointUsersByIDList    = "users.getbyidlist"
+	EndpointITwins           = "itwins.list"
+	EndpointFavorites        = "itwins.favorites"
+	EndpointRecents          = "itwins.recents"
+	EndpointUserMembers      = "accesscontrol.members"
+	EndpointRoles            = "accesscontrol.roles"
+	EndpointPermissions      = "accesscontrol.permissions"
+	EndpointUserSearch       = "users.search"
 )
 
 // Client calls the iTwin Platform. It is safe for concurrent use by many callers.
@@ -274,7 +281,8 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 	ctx := req.Context()
 	var key string
 	if c.cache != nil || c.flights != nil {
-		key = shareKey(req.credential, req.Method, req.URL.String(), req.body)
+		// Prefer is part of the key: the same URL answers a summary or the full representation.
+		key = shareKey(req.credential, req.Method, req.URL.String(), req.Header.Get("Prefer"), req.body)
 	}
 	if c.cache != nil {
 		if res, ok := c.cache.get(key); ok {

@@ -25,9 +25,10 @@ func credentialHash(token string) string {
 }
 
 // shareKey names an upstream call for deduplication and caching: the caller's credential hash,
-// the method, the URL and the body. Two credentials never share a key.
-func shareKey(credential string, method, url string, body []byte) string {
-	return credential + "\x00" + method + " " + url + "\x00" + string(body)
+// the method, the URL, the Prefer header (which picks the representation) and the body. Two
+// credentials never share a key.
+func shareKey(credential string, method, url, prefer string, body []byte) string {
+	return credential + "\x00" + method + " " + url + "\x00" + prefer + "\x00" + string(body)
 }
 
 // flightGroup lets identical concurrent calls share one upstream request. The request runs on a

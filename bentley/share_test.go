@@ -102,12 +102,16 @@ func TestResponseCacheBounds(t *testing.T) {
 }
 
 func TestShareKeyHoldsNoToken(t *testing.T) {
-	key := shareKey(credentialHash("s3cret-token"), "GET", "https://api.bentley.com/users/me", nil)
+	key := shareKey(credentialHash("s3cret-token"), "GET", "https://api.bentley.com/users/me", "", nil)
 	if strings.Contains(key, "s3cret") {
 		t.Errorf("key %q contains the token", key)
 	}
-	if shareKey(credentialHash("a"), "GET", "u", nil) == shareKey(credentialHash("b"), "GET", "u", nil) {
+	if shareKey(credentialHash("a"), "GET", "u", "", nil) == shareKey(credentialHash("b"), "GET", "u", "", nil) {
 		t.Error("two credentials share a key")
+	}
+	// The same list URL answers a summary or the full representation: never one for the other.
+	if shareKey("h", "GET", "u", "return=minimal", nil) == shareKey("h", "GET", "u", "return=representation", nil) {
+		t.Error("two representations share a key")
 	}
 }
 

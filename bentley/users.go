@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"unicode/utf8"
 )
 
 // MaxUsersPerCall is the most ids POST /users/getbyidlist accepts in one call.
@@ -89,6 +90,37 @@ func (c *Client) GetUsers(ctx context.Context, ids []string) ([]User, error) {
 	}
 	if body.Users == nil {
 		return nil, fmt.Errorf("bentley: %s: answer has no users: %w", EndpointUsersByIDList, ErrMalformedResponse)
+	}
+	return *body.Users, nil
+}
+
+// Bounds of a user search's text (in characters), as the platform enforces them.
+const (
+	MinSearchLength = 3
+	MaxSearchLength = 200
+)
+
+// SearchUsers returns the users of the caller's organization whose name or email contains text
+// (at most 1000, no paging). A service application's token belongs to no organization and finds
+// nobody.
+//
+// https://developer.bentley.com/apis/users/operations/get-users/
+func (c *Client) SearchUsers(ctx context.Context, text string) ([]User, error) {
+	if n := utf8.RuneCountInString(text); n < MinSearchLength || n > MaxSearchLength {
+		return nil, fmt.Errorf("bentley: %s: search text of %d characters, want %d to %d", EndpointUserSearch, n, MinSearchLength, MaxSearchLength)
+	}
+	req, err := c.newRequest(ctx, EndpointUserSearch, http.MethodGet, "users/?$search="+url.QueryEscape(text), nil)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Users *[]User `json:"users"`
+	}
+	if err := c.do(req, &body); err != nil {
+		return nil, err
+	}
+	if body.Users == nil {
+		return nil, fmt.Errorf("bentley: %s: answer has no users: %w", EndpointUserSearch, ErrMalformedResponse)
 	}
 	return *body.Users, nil
 }
