@@ -83,7 +83,7 @@ func TestServiceMode(t *testing.T) {
 				t.Fatalf("me = %s, want the service client", body)
 			}
 		}
-		body := post(t, g.url, "", `{"query":"query($i: ID!, $m: ID!) { itwin(id: $i) { displayName member(id: $m) { email user { id } } } }","variables":{"i":"`+
+		body := post(t, g.url, "", `{"query":"query($i: ID!, $m: ID!) { itwin(id: $i) { displayName member(userId: $m) { email user { id } } } }","variables":{"i":"`+
 			show.ITwinID+`","m":"`+show.MemberID+`"}}`, "X-Api-Key", keyTwo)
 		// The service client was invited to the project; the Users API does not return people
 		// of organizations it is not part of, so the member's user is null, with no error.

@@ -20,7 +20,7 @@ query Aggregation($itwin: ID!, $member: ID!) {
     subClass
     status
     account { id displayName }
-    member(id: $member) {
+    member(userId: $member) {
       email
       roles { displayName }
       user { id email organizationName }

@@ -41,7 +41,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL})
 
 	secretVar := "76c1102e-0000-4000-8000-00000000beef"
-	agg := fmt.Sprintf(`{"query":"query Aggregation($it: ID!, $m: ID!, $x: ID!) { itwin(id: $it) { account { id } member(id: $m) { user { id } } } u: users(ids: [$x]) { id } }","variables":{"it":%q,"m":%q,"x":%q}}`,
+	agg := fmt.Sprintf(`{"query":"query Aggregation($it: ID!, $m: ID!, $x: ID!) { itwin(id: $it) { account { id } member(userId: $m) { user { id } } } u: users(ids: [$x]) { id } }","variables":{"it":%q,"m":%q,"x":%q}}`,
 		show.ITwinID, show.MemberID, secretVar)
 	if body := post(t, g.url, show.Token, agg, "X-Request-Id", "req-123"); strings.Contains(body, `"errors"`) {
 		t.Fatalf("query failed: %s", body)

@@ -69,7 +69,7 @@ func TestOperationTrace(t *testing.T) {
 	defer gw.Close()
 
 	show := emu.Showcase()
-	body := fmt.Sprintf(`{"query":"query Aggregation($i: ID!, $m: ID!) { itwin(id: $i) { account { id } member(id: $m) { user { id } } } }","variables":{"i":%q,"m":%q}}`,
+	body := fmt.Sprintf(`{"query":"query Aggregation($i: ID!, $m: ID!) { itwin(id: $i) { account { id } member(userId: $m) { user { id } } } }","variables":{"i":%q,"m":%q}}`,
 		show.ITwinID, show.MemberID)
 	const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
 	req, _ := http.NewRequest("POST", gw.URL+"/graphql", strings.NewReader(body))

@@ -34,7 +34,7 @@ func TestNotFound(t *testing.T) {
 	}
 
 	t.Run("member that is not one", func(t *testing.T) {
-		resp := e.query(t, e.show.Token, fmt.Sprintf(`{ itwin(id: %q) { id member(id: %q) { id } } }`, e.show.ITwinID, unknown), nil)
+		resp := e.query(t, e.show.Token, fmt.Sprintf(`{ itwin(id: %q) { id member(userId: %q) { id } } }`, e.show.ITwinID, unknown), nil)
 		if err := resp.errorAt("itwin", "member"); err.code() != "NOT_FOUND" || err.Message != "member not found" {
 			t.Errorf("error = %+v", err)
 		}
@@ -49,8 +49,8 @@ func TestNotFound(t *testing.T) {
 func TestMemberUserOutsideTheUsersAPI(t *testing.T) {
 	e := newEnv(t)
 	q := `query($it: ID!, $guest: ID!, $gone: ID!) { itwin(id: $it) {
-		guest: member(id: $guest) { id email organization user { id } }
-		gone: member(id: $gone) { id email givenName surname organization roles { id } user { id } } } }`
+		guest: member(userId: $guest) { id email organization user { id } }
+		gone: member(userId: $gone) { id email givenName surname organization roles { id } user { id } } } }`
 	resp := e.query(t, e.show.Token, q, map[string]any{"it": e.show.ITwinID, "guest": e.show.GuestID, "gone": e.show.DeletedID})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("want no errors, got %+v", resp.Errors)
@@ -86,7 +86,7 @@ func TestBadInputMakesNoCall(t *testing.T) {
 		`{ itwin(id: "9721ba3c-0e76-4078-90e3-bb5c1172d95") { id } }`,
 		`{ user(id: "me") { id } }`,
 		`{ users(ids: ["00000000-0000-4000-8000-000000000000", "x%2F..%2F"]) { id } }`,
-		fmt.Sprintf(`{ itwin(id: %q) { member(id: "00000000-0000-4000-8000-00000000000g") { id } } }`, e.show.ITwinID),
+		fmt.Sprintf(`{ itwin(id: %q) { member(userId: "00000000-0000-4000-8000-00000000000g") { id } } }`, e.show.ITwinID),
 	}
 	for _, q := range queries {
 		e.emu.Reset()

@@ -65,7 +65,7 @@ func FuzzGraphQLRequest(f *testing.F) {
 
 	seeds := []string{
 		`{"query":"{ me { id email displayName } }"}`,
-		`{"query":"query($i: ID!) { itwin(id: $i) { id class subClass account { id } member(id: $i) { user { id } } } }","variables":{"i":"` + show.ITwinID + `"}}`,
+		`{"query":"query($i: ID!) { itwin(id: $i) { id class subClass account { id } member(userId: $i) { user { id } } } }","variables":{"i":"` + show.ITwinID + `"}}`,
 		`{"query":"{ users(ids: [\"` + show.MemberID + `\", \"x\"]) { id } }"}`,
 		`{"query":"{ __schema { types { name } } }"}`,
 		`{"query":"{ itwin(id: \"../../users/me\") { id } }"}`,

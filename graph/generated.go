@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -28,9 +29,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	ITwin() ITwinResolver
 	Member() MemberResolver
 	Query() QueryResolver
+	User() UserResolver
 }
 
 type DirectiveRoot struct {
@@ -44,7 +47,9 @@ type ComplexityRoot struct {
 		DataCenterLocation func(childComplexity int) int
 		DisplayName        func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		Itwins             func(childComplexity int, first *int, after *string, filter *model.ITwinFilter) int
 		Number             func(childComplexity int) int
+		RawStatus          func(childComplexity int) int
 		Status             func(childComplexity int) int
 		SubClass           func(childComplexity int) int
 		Type               func(childComplexity int) int
@@ -54,6 +59,7 @@ type ComplexityRoot struct {
 		Account              func(childComplexity int) int
 		Class                func(childComplexity int) int
 		CreatedBy            func(childComplexity int) int
+		CreatedByUser        func(childComplexity int) int
 		CreatedDateTime      func(childComplexity int) int
 		DataCenterLocation   func(childComplexity int) int
 		DisplayName          func(childComplexity int) int
@@ -64,31 +70,74 @@ type ComplexityRoot struct {
 		Image                func(childComplexity int) int
 		ImageName            func(childComplexity int) int
 		LastModifiedBy       func(childComplexity int) int
+		LastModifiedByUser   func(childComplexity int) int
 		LastModifiedDateTime func(childComplexity int) int
 		Latitude             func(childComplexity int) int
 		Longitude            func(childComplexity int) int
-		Member               func(childComplexity int, id string) int
+		Member               func(childComplexity int, userID string) int
+		Members              func(childComplexity int, first *int, after *string) int
+		MyPermissions        func(childComplexity int) int
 		Number               func(childComplexity int) int
+		Parent               func(childComplexity int) int
 		ParentID             func(childComplexity int) int
+		RawClass             func(childComplexity int) int
+		RawStatus            func(childComplexity int) int
+		RawSubClass          func(childComplexity int) int
+		Roles                func(childComplexity int) int
 		Status               func(childComplexity int) int
 		SubClass             func(childComplexity int) int
 		Type                 func(childComplexity int) int
+	}
+
+	ITwinConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ITwinEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Member struct {
 		Email        func(childComplexity int) int
 		GivenName    func(childComplexity int) int
 		ID           func(childComplexity int) int
+		ITwinID      func(childComplexity int) int
 		Organization func(childComplexity int) int
 		Roles        func(childComplexity int) int
 		Surname      func(childComplexity int) int
 		User         func(childComplexity int) int
+		UserID       func(childComplexity int) int
+	}
+
+	MemberConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	MemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PageInfo struct {
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Query struct {
+		FavoriteItwins   func(childComplexity int, first *int, after *string, filter *model.ITwinFilter) int
 		Itwin            func(childComplexity int, id string) int
+		Itwins           func(childComplexity int, first *int, after *string, filter *model.ITwinFilter) int
 		Me               func(childComplexity int) int
 		MyPrimaryAccount func(childComplexity int) int
+		RecentItwins     func(childComplexity int, first *int, after *string, filter *model.ITwinFilter) int
+		SearchUsers      func(childComplexity int, text string) int
 		User             func(childComplexity int, id string) int
 		Users            func(childComplexity int, ids []string) int
 	}
@@ -120,9 +169,20 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountResolver interface {
+	Itwins(ctx context.Context, obj *model.Account, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error)
+}
 type ITwinResolver interface {
+	Parent(ctx context.Context, obj *model.ITwin) (*model.ITwin, error)
+
+	CreatedByUser(ctx context.Context, obj *model.ITwin) (*model.User, error)
+
+	LastModifiedByUser(ctx context.Context, obj *model.ITwin) (*model.User, error)
 	Account(ctx context.Context, obj *model.ITwin) (*model.Account, error)
-	Member(ctx context.Context, obj *model.ITwin, id string) (*model.Member, error)
+	Member(ctx context.Context, obj *model.ITwin, userID string) (*model.Member, error)
+	Members(ctx context.Context, obj *model.ITwin, first *int, after *string) (*model.MemberConnection, error)
+	Roles(ctx context.Context, obj *model.ITwin) ([]*model.Role, error)
+	MyPermissions(ctx context.Context, obj *model.ITwin) ([]string, error)
 }
 type MemberResolver interface {
 	User(ctx context.Context, obj *model.Member) (*model.User, error)
@@ -131,8 +191,20 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*model.User, error)
 	User(ctx context.Context, id string) (*model.User, error)
 	Users(ctx context.Context, ids []string) ([]*model.User, error)
+	SearchUsers(ctx context.Context, text string) ([]*model.User, error)
 	MyPrimaryAccount(ctx context.Context) (*model.Account, error)
 	Itwin(ctx context.Context, id string) (*model.ITwin, error)
+	Itwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error)
+	FavoriteItwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error)
+	RecentItwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error)
+}
+type UserResolver interface {
+	AlternateEmail(ctx context.Context, obj *model.User) (*string, error)
+	Phone(ctx context.Context, obj *model.User) (*string, error)
+	City(ctx context.Context, obj *model.User) (*string, error)
+	Country(ctx context.Context, obj *model.User) (*string, error)
+	Language(ctx context.Context, obj *model.User) (*string, error)
+	CreatedDateTime(ctx context.Context, obj *model.User) (*time.Time, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -189,12 +261,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.ID(childComplexity), true
+	case "Account.itwins":
+		if e.ComplexityRoot.Account.Itwins == nil {
+			break
+		}
+
+		args, err := ec.field_Account_itwins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Itwins(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ITwinFilter)), true
 	case "Account.number":
 		if e.ComplexityRoot.Account.Number == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.Number(childComplexity), true
+	case "Account.rawStatus":
+		if e.ComplexityRoot.Account.RawStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.RawStatus(childComplexity), true
 	case "Account.status":
 		if e.ComplexityRoot.Account.Status == nil {
 			break
@@ -232,6 +321,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ITwin.CreatedBy(childComplexity), true
+	case "ITwin.createdByUser":
+		if e.ComplexityRoot.ITwin.CreatedByUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.CreatedByUser(childComplexity), true
 	case "ITwin.createdDateTime":
 		if e.ComplexityRoot.ITwin.CreatedDateTime == nil {
 			break
@@ -292,6 +387,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ITwin.LastModifiedBy(childComplexity), true
+	case "ITwin.lastModifiedByUser":
+		if e.ComplexityRoot.ITwin.LastModifiedByUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.LastModifiedByUser(childComplexity), true
 	case "ITwin.lastModifiedDateTime":
 		if e.ComplexityRoot.ITwin.LastModifiedDateTime == nil {
 			break
@@ -320,19 +421,66 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.ITwin.Member(childComplexity, args["id"].(string)), true
+		return e.ComplexityRoot.ITwin.Member(childComplexity, args["userId"].(string)), true
+	case "ITwin.members":
+		if e.ComplexityRoot.ITwin.Members == nil {
+			break
+		}
+
+		args, err := ec.field_ITwin_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ITwin.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "ITwin.myPermissions":
+		if e.ComplexityRoot.ITwin.MyPermissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.MyPermissions(childComplexity), true
 	case "ITwin.number":
 		if e.ComplexityRoot.ITwin.Number == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ITwin.Number(childComplexity), true
+	case "ITwin.parent":
+		if e.ComplexityRoot.ITwin.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.Parent(childComplexity), true
 	case "ITwin.parentId":
 		if e.ComplexityRoot.ITwin.ParentID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ITwin.ParentID(childComplexity), true
+	case "ITwin.rawClass":
+		if e.ComplexityRoot.ITwin.RawClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.RawClass(childComplexity), true
+	case "ITwin.rawStatus":
+		if e.ComplexityRoot.ITwin.RawStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.RawStatus(childComplexity), true
+	case "ITwin.rawSubClass":
+		if e.ComplexityRoot.ITwin.RawSubClass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.RawSubClass(childComplexity), true
+	case "ITwin.roles":
+		if e.ComplexityRoot.ITwin.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwin.Roles(childComplexity), true
 	case "ITwin.status":
 		if e.ComplexityRoot.ITwin.Status == nil {
 			break
@@ -352,6 +500,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ITwin.Type(childComplexity), true
 
+	case "ITwinConnection.edges":
+		if e.ComplexityRoot.ITwinConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwinConnection.Edges(childComplexity), true
+	case "ITwinConnection.nodes":
+		if e.ComplexityRoot.ITwinConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwinConnection.Nodes(childComplexity), true
+	case "ITwinConnection.pageInfo":
+		if e.ComplexityRoot.ITwinConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwinConnection.PageInfo(childComplexity), true
+
+	case "ITwinEdge.cursor":
+		if e.ComplexityRoot.ITwinEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwinEdge.Cursor(childComplexity), true
+	case "ITwinEdge.node":
+		if e.ComplexityRoot.ITwinEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ITwinEdge.Node(childComplexity), true
+
 	case "Member.email":
 		if e.ComplexityRoot.Member.Email == nil {
 			break
@@ -370,6 +550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.ID(childComplexity), true
+	case "Member.iTwinId":
+		if e.ComplexityRoot.Member.ITwinID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.ITwinID(childComplexity), true
 	case "Member.organization":
 		if e.ComplexityRoot.Member.Organization == nil {
 			break
@@ -394,6 +580,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.User(childComplexity), true
+	case "Member.userId":
+		if e.ComplexityRoot.Member.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.UserID(childComplexity), true
+
+	case "MemberConnection.edges":
+		if e.ComplexityRoot.MemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.Edges(childComplexity), true
+	case "MemberConnection.nodes":
+		if e.ComplexityRoot.MemberConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.Nodes(childComplexity), true
+	case "MemberConnection.pageInfo":
+		if e.ComplexityRoot.MemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberConnection.PageInfo(childComplexity), true
+
+	case "MemberEdge.cursor":
+		if e.ComplexityRoot.MemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberEdge.Cursor(childComplexity), true
+	case "MemberEdge.node":
+		if e.ComplexityRoot.MemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MemberEdge.Node(childComplexity), true
+
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Query.favoriteItwins":
+		if e.ComplexityRoot.Query.FavoriteItwins == nil {
+			break
+		}
+
+		args, err := ec.field_Query_favoriteItwins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FavoriteItwins(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ITwinFilter)), true
 
 	case "Query.itwin":
 		if e.ComplexityRoot.Query.Itwin == nil {
@@ -406,6 +667,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Itwin(childComplexity, args["id"].(string)), true
+	case "Query.itwins":
+		if e.ComplexityRoot.Query.Itwins == nil {
+			break
+		}
+
+		args, err := ec.field_Query_itwins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Itwins(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ITwinFilter)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -418,6 +690,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MyPrimaryAccount(childComplexity), true
+	case "Query.recentItwins":
+		if e.ComplexityRoot.Query.RecentItwins == nil {
+			break
+		}
+
+		args, err := ec.field_Query_recentItwins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RecentItwins(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.ITwinFilter)), true
+	case "Query.searchUsers":
+		if e.ComplexityRoot.Query.SearchUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchUsers(childComplexity, args["text"].(string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -546,7 +840,9 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
-	inputUnmarshalMap := graphql.BuildUnmarshalerMap()
+	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
+		ec.unmarshalInputITwinFilter,
+	)
 	first := true
 
 	switch opCtx.Operation.Operation {
@@ -611,27 +907,148 @@ One graph over Bentley's iTwin Platform: iTwins, their accounts, their members a
 members' user profiles. Every upstream call is made with the caller's own bearer token.
 """
 type Query {
-  "The calling user's own profile (Users API GET /users/me), with the fields only it carries."
+  "The calling user's own profile (Users API GET /users/me)."
   me: User
 
   """
   A user of the caller's organization by id. Null with a NOT_FOUND error when the Users API
   does not return the user: unknown, deleted, or of another organization.
   """
-  user(id: ID!): User
+  user("The user's id (a UUID)." id: ID!): User
 
   """
   Users by id, batched into as few Users API calls as possible (at most 1000 ids each).
   The list has the same length and order as ids; an entry is null where the Users API does not
   return that user (unknown, deleted, or of another organization).
   """
-  users(ids: [ID!]!): [User]!
+  users("The users' ids (UUIDs); at most 1000 by default." ids: [ID!]!): [User]!
+
+  """
+  Users of the caller's organization whose name or email contains the text, case-insensitively
+  (Users API GET /users?$search=). At most 1000, no paging. A service application belongs to
+  no organization and finds nobody.
+  """
+  searchUsers("The text to look for: 3 to 200 characters." text: String!): [User!]!
 
   "The primary Account of the caller's organization."
   myPrimaryAccount: Account
 
   "An iTwin the caller is a member of. Null with a NOT_FOUND error when it is unknown or hidden."
-  itwin(id: ID!): ITwin
+  itwin("The iTwin's id (a UUID)." id: ID!): ITwin
+
+  """
+  The iTwins the caller is a member of (iTwins API GET /itwins), in the platform's order.
+  Inactive iTwins are left out unless the filter asks for them.
+  """
+  itwins(
+    "How many iTwins to return: 1 to 100."
+    first: Int = 25
+    "Return the iTwins after this cursor, taken from an earlier page of the same list and filter."
+    after: String
+    "Narrows the list; every field maps to one of the platform's query parameters."
+    filter: ITwinFilter
+  ): ITwinConnection!
+
+  """
+  The caller's favourite iTwins (iTwins API GET /itwins/favorites). The filter may use
+  subClass, status, type and includeInactive only.
+  """
+  favoriteItwins(
+    "How many iTwins to return: 1 to 100."
+    first: Int = 25
+    "Return the iTwins after this cursor, taken from an earlier page of the same list and filter."
+    after: String
+    "Narrows the list: subClass, status, type and includeInactive only."
+    filter: ITwinFilter
+  ): ITwinConnection!
+
+  """
+  The iTwins the caller used most recently, newest first, at most 25 (iTwins API GET
+  /itwins/recents). The filter may use subClass, status, type and includeInactive only.
+  """
+  recentItwins(
+    "How many iTwins to return: 1 to 100."
+    first: Int = 25
+    "Return the iTwins after this cursor, taken from an earlier page of the same list and filter."
+    after: String
+    "Narrows the list: subClass, status, type and includeInactive only."
+    filter: ITwinFilter
+  ): ITwinConnection!
+}
+
+"""
+A point in time, written as an RFC 3339 string in UTC, such as "2021-01-04T09:00:00.1234567Z".
+The platform writes dates in several ISO 8601 forms; all of them arrive here in this one.
+"""
+scalar DateTime
+
+"Narrows an iTwins list. Fields left out do not filter."
+input ITwinFilter {
+  "Only iTwins of these subclasses (the platform's subClass parameter)."
+  subClass: [ITwinSubClass!]
+  "Only iTwins with this status (status). Cannot be combined with includeInactive: true."
+  status: ITwinStatus
+  "Only iTwins whose type is exactly this text (type)."
+  type: String
+  """
+  Only iTwins whose number or display name contains this text, case-sensitively, 1 to 200
+  characters ($search). itwins and Account.itwins only.
+  """
+  search: String
+  "Also list inactive iTwins, hidden by default (includeInactive). Cannot be combined with status."
+  includeInactive: Boolean
+  "Only children of this iTwin (parentId). itwins and Account.itwins only."
+  parentId: ID
+  "Only iTwins of this Account (iTwinAccountId). itwins only."
+  accountId: ID
+}
+
+"Where a page of a list stands in the whole list."
+type PageInfo {
+  "Whether the platform has more items after this page."
+  hasNextPage: Boolean!
+  "Whether items come before this page."
+  hasPreviousPage: Boolean!
+  "The cursor of the page's first item; null for an empty page."
+  startCursor: String
+  "The cursor of the page's last item, to pass as after for the next page; null for an empty page."
+  endCursor: String
+}
+
+"A page of iTwins."
+type ITwinConnection {
+  "The iTwins of this page, each with its cursor."
+  edges: [ITwinEdge!]!
+  "The iTwins of this page, without cursors."
+  nodes: [ITwin!]!
+  "Where this page stands in the list."
+  pageInfo: PageInfo!
+}
+
+"An iTwin of a page, with its position in the list."
+type ITwinEdge {
+  "An opaque cursor; pass it as after to continue the list from this iTwin."
+  cursor: String!
+  "The iTwin."
+  node: ITwin!
+}
+
+"A page of an iTwin's user members."
+type MemberConnection {
+  "The members of this page, each with its cursor."
+  edges: [MemberEdge!]!
+  "The members of this page, without cursors."
+  nodes: [Member!]!
+  "Where this page stands in the list."
+  pageInfo: PageInfo!
+}
+
+"A member of a page, with its position in the list."
+type MemberEdge {
+  "An opaque cursor; pass it as after to continue the list from this member."
+  cursor: String!
+  "The member."
+  node: Member!
 }
 
 """
@@ -640,22 +1057,39 @@ An iTwin: a digital twin of an asset, a project or a portfolio, or an account th
 type ITwin {
   "The iTwin's id (a UUID)."
   id: ID!
-  "The iTwin's class, implied by its subclass."
-  class: ITwinClass!
-  "What kind of iTwin this is."
-  subClass: ITwinSubClass!
+  """
+  The iTwin's class, implied by its subclass. Null when the platform sends a class this gateway
+  does not know yet; rawClass has it.
+  """
+  class: ITwinClass
+  "The class exactly as the platform spells it, such as \"Endeavor\"."
+  rawClass: String!
+  """
+  What kind of iTwin this is. Null when the platform sends a subclass this gateway does not know
+  yet (the platform adds subclasses without a new API version); rawSubClass has it.
+  """
+  subClass: ITwinSubClass
+  "The subclass exactly as the platform spells it, such as \"WorkPackage\"."
+  rawSubClass: String!
   "Free text that further describes the iTwin, such as \"Bridge\" or \"Construction Project\"."
   type: String
   "A number or code unique to the iTwin within its organization."
   number: String!
   "The iTwin's display name; not unique."
   displayName: String!
-  "Lifecycle status; inactive iTwins are hidden from most listings."
+  """
+  Lifecycle status; inactive iTwins are hidden from most listings. Null when the platform sends
+  none, or a status this gateway does not know yet (rawStatus has it).
+  """
   status: ITwinStatus
+  "The status exactly as the platform spells it, such as \"Active\"."
+  rawStatus: String
   "The data center region that stores the iTwin's data, such as \"East US\"."
   dataCenterLocation: String
   "The id of the parent iTwin in the account's hierarchy, if any."
   parentId: ID
+  "The parent iTwin. Null when there is none or the caller cannot see it."
+  parent: ITwin
   "The id of the Account iTwin at the root of the hierarchy."
   iTwinAccountId: ID
   "A free-text description of where the iTwin is."
@@ -670,21 +1104,42 @@ type ITwin {
   imageName: String
   "Thumbnail URL of the iTwin's image, valid for at least an hour."
   image: String
-  "When the iTwin was created (ISO 8601, as the platform sends it)."
-  createdDateTime: String
+  "When the iTwin was created. Null when the platform's date cannot be read."
+  createdDateTime: DateTime
   "The id of the user who created the iTwin."
   createdBy: ID
-  "When the iTwin was last changed (ISO 8601, as the platform sends it)."
-  lastModifiedDateTime: String
+  """
+  The user who created the iTwin. Null, with no error, when the Users API does not return that
+  user to this caller (another organization, or deleted).
+  """
+  createdByUser: User
+  "When the iTwin was last changed. Null when the platform's date cannot be read."
+  lastModifiedDateTime: DateTime
   "The id of the user who last changed the iTwin."
   lastModifiedBy: ID
+  "The user who last changed the iTwin; null as for createdByUser."
+  lastModifiedByUser: User
   "The Account that owns this iTwin."
   account: Account
   """
-  One user member of this iTwin, by user id (Access Control API). Null with a NOT_FOUND error
-  when the user is not a member.
+  One user member of this iTwin (Access Control API). Null with a NOT_FOUND error when the user
+  is not a member.
   """
-  member(id: ID!): Member
+  member("The member's user id (a UUID)." userId: ID!): Member
+  "The iTwin's user members (Access Control API), in the platform's order."
+  members(
+    "How many members to return: 1 to 100."
+    first: Int = 25
+    "Return the members after this cursor, taken from an earlier page of this iTwin's members."
+    after: String
+  ): MemberConnection!
+  """
+  The roles that can be assigned on this iTwin. Null with a FORBIDDEN error when the caller
+  lacks the administration_manage_roles permission.
+  """
+  roles: [Role!]
+  "The caller's own permissions on this iTwin, such as itwins_read."
+  myPermissions: [String!]
 }
 
 """
@@ -703,23 +1158,41 @@ type Account {
   number: String!
   "The account's display name."
   displayName: String!
-  "Lifecycle status."
+  "Lifecycle status. Null when the platform sends a status this gateway does not know yet."
   status: ITwinStatus
+  "The status exactly as the platform spells it, such as \"Active\"."
+  rawStatus: String
   "The data center region that stores the account's data."
   dataCenterLocation: String
-  "When the account was created (ISO 8601, as the platform sends it)."
-  createdDateTime: String
+  "When the account was created. Null when the platform's date cannot be read."
+  createdDateTime: DateTime
   "The id of the user who created the account."
   createdBy: ID
+  "The iTwins of this account the caller is a member of (GET /itwins?iTwinAccountId=)."
+  itwins(
+    "How many iTwins to return: 1 to 100."
+    first: Int = 25
+    "Return the iTwins after this cursor, taken from an earlier page of the same list and filter."
+    after: String
+    "Narrows the list; accountId, if given, must be this account's id."
+    filter: ITwinFilter
+  ): ITwinConnection!
 }
 
 """
 A user member of an iTwin, as Access Control reports it. A member deleted from Bentley's
-identity system keeps its id but has null email and names until the platform cleans it up.
+identity system keeps its ids but has null email and names until the platform cleans it up.
 """
 type Member {
-  "The member's user id; the same id the Users API knows the user by."
+  """
+  An opaque id of this membership, unique per iTwin and user: one person's memberships of two
+  iTwins are two Members. The user's own id is userId.
+  """
   id: ID!
+  "The member's user id; the same id the Users API knows the user by."
+  userId: ID!
+  "The id of the iTwin this membership belongs to."
+  iTwinId: ID!
   "The member's email, null for a deleted user."
   email: String
   "The member's given name, null for a deleted user."
@@ -749,7 +1222,10 @@ type Role {
   permissions: [String!]
 }
 
-"A user's profile from the Users API."
+"""
+A user's profile from the Users API. One person is the same User whichever field returns it:
+every field has one value, so a client cache keyed by id never sees two versions.
+"""
 type User {
   "The user's id in Bentley's identity system."
   id: ID!
@@ -761,23 +1237,23 @@ type User {
   surname: String
   "The name of the user's organization."
   organizationName: String
-  """
-  The name to show: the platform's own display name where it has one (only on me), otherwise
-  "givenName surname".
-  """
+  "The name to show, for everyone the same rule: \"givenName surname\"; null when both are empty."
   displayName: String
-  "A second email address. Only on me."
+  """
+  A second email address. Only the caller's own profile (/users/me) has it: filled when this
+  user is the caller, whichever field returned it, and null for everyone else.
+  """
   alternateEmail: String
-  "Phone number. Only on me."
+  "Phone number. The caller's own only, as for alternateEmail."
   phone: String
-  "City. Only on me."
+  "City. The caller's own only, as for alternateEmail."
   city: String
-  "Country code, such as \"US\". Only on me."
+  "Country code, such as \"US\". The caller's own only, as for alternateEmail."
   country: String
-  "Preferred language code, such as \"EN\". Only on me."
+  "Preferred language code, such as \"EN\". The caller's own only, as for alternateEmail."
   language: String
-  "When the user was created (ISO 8601, as the platform sends it). Only on me."
-  createdDateTime: String
+  "When the user was created. The caller's own only, as for alternateEmail."
+  createdDateTime: DateTime
 }
 
 "The class of an iTwin, implied by its subclass."
@@ -839,12 +1315,16 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_displayName(ctx, field)
 	case "status":
 		return ec.fieldContext_Account_status(ctx, field)
+	case "rawStatus":
+		return ec.fieldContext_Account_rawStatus(ctx, field)
 	case "dataCenterLocation":
 		return ec.fieldContext_Account_dataCenterLocation(ctx, field)
 	case "createdDateTime":
 		return ec.fieldContext_Account_createdDateTime(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_Account_createdBy(ctx, field)
+	case "itwins":
+		return ec.fieldContext_Account_itwins(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -855,8 +1335,12 @@ func (ec *executionContext) childFields_ITwin(ctx context.Context, field graphql
 		return ec.fieldContext_ITwin_id(ctx, field)
 	case "class":
 		return ec.fieldContext_ITwin_class(ctx, field)
+	case "rawClass":
+		return ec.fieldContext_ITwin_rawClass(ctx, field)
 	case "subClass":
 		return ec.fieldContext_ITwin_subClass(ctx, field)
+	case "rawSubClass":
+		return ec.fieldContext_ITwin_rawSubClass(ctx, field)
 	case "type":
 		return ec.fieldContext_ITwin_type(ctx, field)
 	case "number":
@@ -865,10 +1349,14 @@ func (ec *executionContext) childFields_ITwin(ctx context.Context, field graphql
 		return ec.fieldContext_ITwin_displayName(ctx, field)
 	case "status":
 		return ec.fieldContext_ITwin_status(ctx, field)
+	case "rawStatus":
+		return ec.fieldContext_ITwin_rawStatus(ctx, field)
 	case "dataCenterLocation":
 		return ec.fieldContext_ITwin_dataCenterLocation(ctx, field)
 	case "parentId":
 		return ec.fieldContext_ITwin_parentId(ctx, field)
+	case "parent":
+		return ec.fieldContext_ITwin_parent(ctx, field)
 	case "iTwinAccountId":
 		return ec.fieldContext_ITwin_iTwinAccountId(ctx, field)
 	case "geographicLocation":
@@ -887,22 +1375,58 @@ func (ec *executionContext) childFields_ITwin(ctx context.Context, field graphql
 		return ec.fieldContext_ITwin_createdDateTime(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_ITwin_createdBy(ctx, field)
+	case "createdByUser":
+		return ec.fieldContext_ITwin_createdByUser(ctx, field)
 	case "lastModifiedDateTime":
 		return ec.fieldContext_ITwin_lastModifiedDateTime(ctx, field)
 	case "lastModifiedBy":
 		return ec.fieldContext_ITwin_lastModifiedBy(ctx, field)
+	case "lastModifiedByUser":
+		return ec.fieldContext_ITwin_lastModifiedByUser(ctx, field)
 	case "account":
 		return ec.fieldContext_ITwin_account(ctx, field)
 	case "member":
 		return ec.fieldContext_ITwin_member(ctx, field)
+	case "members":
+		return ec.fieldContext_ITwin_members(ctx, field)
+	case "roles":
+		return ec.fieldContext_ITwin_roles(ctx, field)
+	case "myPermissions":
+		return ec.fieldContext_ITwin_myPermissions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ITwin", field.Name)
+}
+
+func (ec *executionContext) childFields_ITwinConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ITwinConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ITwinConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ITwinConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ITwinConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ITwinEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ITwinEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ITwinEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ITwinEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Member(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Member_id(ctx, field)
+	case "userId":
+		return ec.fieldContext_Member_userId(ctx, field)
+	case "iTwinId":
+		return ec.fieldContext_Member_iTwinId(ctx, field)
 	case "email":
 		return ec.fieldContext_Member_email(ctx, field)
 	case "givenName":
@@ -917,6 +1441,42 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Member", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MemberConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MemberConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MemberConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1079,17 +1639,69 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Account_itwins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ITwinFilter, error) {
+			return ec.unmarshalOITwinFilter2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_ITwin_member_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
 		func(ctx context.Context, v any) (string, error) {
 			return ec.unmarshalNID2string(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["id"] = arg0
+	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ITwin_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -1107,6 +1719,36 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_favoriteItwins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ITwinFilter, error) {
+			return ec.unmarshalOITwinFilter2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_itwin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1118,6 +1760,80 @@ func (ec *executionContext) field_Query_itwin_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_itwins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ITwinFilter, error) {
+			return ec.unmarshalOITwinFilter2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_recentItwins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ITwinFilter, error) {
+			return ec.unmarshalOITwinFilter2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "text",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["text"] = arg0
 	return args, nil
 }
 
@@ -1370,6 +2086,29 @@ func (ec *executionContext) fieldContext_Account_status(_ context.Context, field
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type ITwinStatus does not have child fields"))
 }
 
+func (ec *executionContext) _Account_rawStatus(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_rawStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RawStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_rawStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Account_dataCenterLocation(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1405,15 +2144,15 @@ func (ec *executionContext) _Account_createdDateTime(ctx context.Context, field 
 			return obj.CreatedDateTime, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Account_createdDateTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _Account_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
@@ -1437,6 +2176,50 @@ func (ec *executionContext) _Account_createdBy(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Account_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Account_itwins(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_itwins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Itwins(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ITwinFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinConnection) graphql.Marshaler {
+			return ec.marshalNITwinConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_itwins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwinConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_itwins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ITwin_id(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1474,15 +2257,38 @@ func (ec *executionContext) _ITwin_class(ctx context.Context, field graphql.Coll
 			return obj.Class, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ITwinClass) graphql.Marshaler {
-			return ec.marshalNITwinClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinClass(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinClass) graphql.Marshaler {
+			return ec.marshalOITwinClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinClass(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ITwinClass does not have child fields"))
+}
+
+func (ec *executionContext) _ITwin_rawClass(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_rawClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RawClass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ITwin_class(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ITwinClass does not have child fields"))
+func (ec *executionContext) fieldContext_ITwin_rawClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ITwin_subClass(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1497,15 +2303,38 @@ func (ec *executionContext) _ITwin_subClass(ctx context.Context, field graphql.C
 			return obj.SubClass, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.ITwinSubClass) graphql.Marshaler {
-			return ec.marshalNITwinSubClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinSubClass) graphql.Marshaler {
+			return ec.marshalOITwinSubClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_subClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ITwinSubClass does not have child fields"))
+}
+
+func (ec *executionContext) _ITwin_rawSubClass(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_rawSubClass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RawSubClass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ITwin_subClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ITwinSubClass does not have child fields"))
+func (ec *executionContext) fieldContext_ITwin_rawSubClass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _ITwin_type(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1600,6 +2429,29 @@ func (ec *executionContext) fieldContext_ITwin_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ITwinStatus does not have child fields"))
 }
 
+func (ec *executionContext) _ITwin_rawStatus(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_rawStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RawStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_rawStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _ITwin_dataCenterLocation(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1644,6 +2496,38 @@ func (ec *executionContext) _ITwin_parentId(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_ITwin_parentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ITwin_parent(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_parent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ITwin().Parent(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwin) graphql.Marshaler {
+			return ec.marshalOITwin2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwin(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwin",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwin(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ITwin_iTwinAccountId(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1819,15 +2703,15 @@ func (ec *executionContext) _ITwin_createdDateTime(ctx context.Context, field gr
 			return obj.CreatedDateTime, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ITwin_createdDateTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _ITwin_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1853,6 +2737,38 @@ func (ec *executionContext) fieldContext_ITwin_createdBy(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
+func (ec *executionContext) _ITwin_createdByUser(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_createdByUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ITwin().CreatedByUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_createdByUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwin",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ITwin_lastModifiedDateTime(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1865,15 +2781,15 @@ func (ec *executionContext) _ITwin_lastModifiedDateTime(ctx context.Context, fie
 			return obj.LastModifiedDateTime, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ITwin_lastModifiedDateTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) _ITwin_lastModifiedBy(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1897,6 +2813,38 @@ func (ec *executionContext) _ITwin_lastModifiedBy(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ITwin_lastModifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ITwin", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ITwin_lastModifiedByUser(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_lastModifiedByUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ITwin().LastModifiedByUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_lastModifiedByUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwin",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ITwin_account(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
@@ -1941,7 +2889,7 @@ func (ec *executionContext) _ITwin_member(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ITwin().Member(ctx, obj, fc.Args["id"].(string))
+			return ec.Resolvers.ITwin().Member(ctx, obj, fc.Args["userId"].(string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
@@ -1975,6 +2923,256 @@ func (ec *executionContext) fieldContext_ITwin_member(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ITwin_members(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ITwin().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MemberConnection) graphql.Marshaler {
+			return ec.marshalNMemberConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_members(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwin",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ITwin_members_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ITwin_roles(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ITwin().Roles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Role) graphql.Marshaler {
+			return ec.marshalORole2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwin",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ITwin_myPermissions(ctx context.Context, field graphql.CollectedField, obj *model.ITwin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwin_myPermissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ITwin().MyPermissions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ITwin_myPermissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwin", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ITwinConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ITwinConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwinConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ITwinEdge) graphql.Marshaler {
+			return ec.marshalNITwinEdge2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwinConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwinConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwinEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ITwinConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ITwinConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwinConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ITwin) graphql.Marshaler {
+			return ec.marshalNITwin2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwinConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwinConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ITwinConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ITwinConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwinConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwinConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwinConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ITwinEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ITwinEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwinEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwinEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ITwinEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ITwinEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ITwinEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ITwinEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwin) graphql.Marshaler {
+			return ec.marshalNITwin2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwin(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ITwinEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ITwinEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Member_id(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1995,6 +3193,52 @@ func (ec *executionContext) _Member_id(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Member_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Member_userId(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Member_iTwinId(ctx context.Context, field graphql.CollectedField, obj *model.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_iTwinId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ITwinID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Member_iTwinId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
@@ -2154,6 +3398,249 @@ func (ec *executionContext) fieldContext_Member_user(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _MemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MemberEdge) graphql.Marshaler {
+			return ec.marshalNMemberEdge2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MemberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MemberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MemberEdge", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MemberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MemberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MemberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MemberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPreviousPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_startCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PageInfo_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2274,6 +3761,50 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_searchUsers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchUsers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchUsers(ctx, fc.Args["text"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchUsers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_myPrimaryAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2344,6 +3875,138 @@ func (ec *executionContext) fieldContext_Query_itwin(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_itwin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_itwins(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_itwins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Itwins(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ITwinFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinConnection) graphql.Marshaler {
+			return ec.marshalNITwinConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_itwins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwinConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_itwins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_favoriteItwins(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_favoriteItwins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FavoriteItwins(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ITwinFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinConnection) graphql.Marshaler {
+			return ec.marshalNITwinConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_favoriteItwins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwinConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_favoriteItwins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_recentItwins(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_recentItwins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RecentItwins(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.ITwinFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ITwinConnection) graphql.Marshaler {
+			return ec.marshalNITwinConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_recentItwins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ITwinConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_recentItwins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2665,7 +4328,7 @@ func (ec *executionContext) _User_alternateEmail(ctx context.Context, field grap
 			return ec.fieldContext_User_alternateEmail(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AlternateEmail, nil
+			return ec.Resolvers.User().AlternateEmail(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -2676,7 +4339,7 @@ func (ec *executionContext) _User_alternateEmail(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_User_alternateEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _User_phone(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2688,7 +4351,7 @@ func (ec *executionContext) _User_phone(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_phone(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Phone, nil
+			return ec.Resolvers.User().Phone(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -2699,7 +4362,7 @@ func (ec *executionContext) _User_phone(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _User_city(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2711,7 +4374,7 @@ func (ec *executionContext) _User_city(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_city(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.City, nil
+			return ec.Resolvers.User().City(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -2722,7 +4385,7 @@ func (ec *executionContext) _User_city(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_User_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _User_country(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2734,7 +4397,7 @@ func (ec *executionContext) _User_country(ctx context.Context, field graphql.Col
 			return ec.fieldContext_User_country(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Country, nil
+			return ec.Resolvers.User().Country(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -2745,7 +4408,7 @@ func (ec *executionContext) _User_country(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_User_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _User_language(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2757,7 +4420,7 @@ func (ec *executionContext) _User_language(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_language(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Language, nil
+			return ec.Resolvers.User().Language(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -2768,7 +4431,7 @@ func (ec *executionContext) _User_language(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _User_createdDateTime(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -2780,18 +4443,18 @@ func (ec *executionContext) _User_createdDateTime(ctx context.Context, field gra
 			return ec.fieldContext_User_createdDateTime(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedDateTime, nil
+			return ec.Resolvers.User().CreatedDateTime(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_createdDateTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("User", field, true, true, errors.New("field of type DateTime does not have child fields"))
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -3853,6 +5516,78 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputITwinFilter(ctx context.Context, obj any) (model.ITwinFilter, error) {
+	var it model.ITwinFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subClass", "status", "type", "search", "includeInactive", "parentId", "accountId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subClass":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subClass"))
+			data, err := ec.unmarshalOITwinSubClass2ᚕgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClassᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubClass = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOITwinStatus2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "search":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("search"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Search = data
+		case "includeInactive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeInactive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeInactive = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "accountId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccountID = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -3876,53 +5611,96 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Account_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "class":
 			out.Values[i] = ec._Account_class(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subClass":
 			out.Values[i] = ec._Account_subClass(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "type":
 			out.Values[i] = ec._Account_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "number":
 			out.Values[i] = ec._Account_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._Account_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Account_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rawStatus":
+			out.Values[i] = ec._Account_rawStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dataCenterLocation":
 			out.Values[i] = ec._Account_dataCenterLocation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdDateTime":
 			out.Values[i] = ec._Account_createdDateTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._Account_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "itwins":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Account_itwins(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -3963,11 +5741,21 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "class":
 			out.Values[i] = ec._ITwin_class(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rawClass":
+			out.Values[i] = ec._ITwin_rawClass(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "subClass":
 			out.Values[i] = ec._ITwin_subClass(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rawSubClass":
+			out.Values[i] = ec._ITwin_rawSubClass(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -3991,6 +5779,11 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "rawStatus":
+			out.Values[i] = ec._ITwin_rawStatus(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "dataCenterLocation":
 			out.Values[i] = ec._ITwin_dataCenterLocation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -4001,6 +5794,44 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "parent":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_parent(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "iTwinAccountId":
 			out.Values[i] = ec._ITwin_iTwinAccountId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -4046,6 +5877,44 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "createdByUser":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_createdByUser(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "lastModifiedDateTime":
 			out.Values[i] = ec._ITwin_lastModifiedDateTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -4056,6 +5925,44 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lastModifiedByUser":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_lastModifiedByUser(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "account":
 			field := field
 
@@ -4132,6 +6039,211 @@ func (ec *executionContext) _ITwin(ctx context.Context, sel ast.SelectionSet, ob
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "members":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_members(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "roles":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_roles(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "myPermissions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ITwin_myPermissions(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var iTwinConnectionImplementors = []string{"ITwinConnection"}
+
+func (ec *executionContext) _ITwinConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ITwinConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, iTwinConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ITwinConnection")
+		case "edges":
+			out.Values[i] = ec._ITwinConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ITwinConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ITwinConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var iTwinEdgeImplementors = []string{"ITwinEdge"}
+
+func (ec *executionContext) _ITwinEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ITwinEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, iTwinEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ITwinEdge")
+		case "cursor":
+			out.Values[i] = ec._ITwinEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ITwinEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4167,6 +6279,16 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = graphql.MarshalString("Member")
 		case "id":
 			out.Values[i] = ec._Member_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userId":
+			out.Values[i] = ec._Member_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "iTwinId":
+			out.Values[i] = ec._Member_iTwinId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -4233,6 +6355,150 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var memberConnectionImplementors = []string{"MemberConnection"}
+
+func (ec *executionContext) _MemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MemberConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberConnection")
+		case "edges":
+			out.Values[i] = ec._MemberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._MemberConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MemberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var memberEdgeImplementors = []string{"MemberEdge"}
+
+func (ec *executionContext) _MemberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MemberEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, memberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MemberEdge")
+		case "cursor":
+			out.Values[i] = ec._MemberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MemberEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var pageInfoImplementors = []string{"PageInfo"}
+
+func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PageInfo")
+		case "hasNextPage":
+			out.Values[i] = ec._PageInfo_hasNextPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasPreviousPage":
+			out.Values[i] = ec._PageInfo_hasPreviousPage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCursor":
+			out.Values[i] = ec._PageInfo_startCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -4340,6 +6606,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "searchUsers":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_searchUsers(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "myPrimaryAccount":
 			field := field
 
@@ -4373,6 +6661,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_itwin(ctx, field)
 				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "itwins":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_itwins(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "favoriteItwins":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_favoriteItwins(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "recentItwins":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_recentItwins(ctx, field)
+				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -4487,63 +6841,261 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "givenName":
 			out.Values[i] = ec._User_givenName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "surname":
 			out.Values[i] = ec._User_surname(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organizationName":
 			out.Values[i] = ec._User_organizationName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._User_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "alternateEmail":
-			out.Values[i] = ec._User_alternateEmail(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_alternateEmail(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "phone":
-			out.Values[i] = ec._User_phone(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_phone(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "city":
-			out.Values[i] = ec._User_city(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_city(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "country":
-			out.Values[i] = ec._User_country(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_country(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "language":
-			out.Values[i] = ec._User_language(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_language(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdDateTime":
-			out.Values[i] = ec._User_createdDateTime(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._User_createdDateTime(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5018,6 +7570,32 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNITwin2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ITwin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNITwin2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNITwin2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwin(ctx context.Context, sel ast.SelectionSet, v *model.ITwin) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ITwin(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNITwinClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinClass(ctx context.Context, v any) (model.ITwinClass, error) {
 	var res model.ITwinClass
 	err := res.UnmarshalGQL(v)
@@ -5028,6 +7606,42 @@ func (ec *executionContext) marshalNITwinClass2githubᚗcomᚋitwinᚑgraphqlᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNITwinConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinConnection(ctx context.Context, sel ast.SelectionSet, v *model.ITwinConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ITwinConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNITwinEdge2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ITwinEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNITwinEdge2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNITwinEdge2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinEdge(ctx context.Context, sel ast.SelectionSet, v *model.ITwinEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._ITwinEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNITwinSubClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx context.Context, v any) (model.ITwinSubClass, error) {
 	var res model.ITwinSubClass
 	err := res.UnmarshalGQL(v)
@@ -5036,6 +7650,78 @@ func (ec *executionContext) unmarshalNITwinSubClass2githubᚗcomᚋitwinᚑgraph
 
 func (ec *executionContext) marshalNITwinSubClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx context.Context, sel ast.SelectionSet, v model.ITwinSubClass) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNMember2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Member) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMember2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMember2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMember(ctx context.Context, sel ast.SelectionSet, v *model.Member) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Member(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberConnection2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.MemberConnection) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MemberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMemberEdge2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MemberEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberEdge2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMemberEdge2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMemberEdge(ctx context.Context, sel ast.SelectionSet, v *model.MemberEdge) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._MemberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
@@ -5088,6 +7774,32 @@ func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋ
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -5267,6 +7979,24 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDateTime(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -5309,6 +8039,30 @@ func (ec *executionContext) marshalOITwin2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋga
 	return ec._ITwin(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOITwinClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinClass(ctx context.Context, v any) (*model.ITwinClass, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ITwinClass)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOITwinClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinClass(ctx context.Context, sel ast.SelectionSet, v *model.ITwinClass) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOITwinFilter2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinFilter(ctx context.Context, v any) (*model.ITwinFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputITwinFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOITwinStatus2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinStatus(ctx context.Context, v any) (*model.ITwinStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -5325,11 +8079,100 @@ func (ec *executionContext) marshalOITwinStatus2ᚖgithubᚗcomᚋitwinᚑgraphq
 	return v
 }
 
+func (ec *executionContext) unmarshalOITwinSubClass2ᚕgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClassᚄ(ctx context.Context, v any) ([]model.ITwinSubClass, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ITwinSubClass, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNITwinSubClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOITwinSubClass2ᚕgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClassᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ITwinSubClass) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNITwinSubClass2githubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOITwinSubClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx context.Context, v any) (*model.ITwinSubClass, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ITwinSubClass)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOITwinSubClass2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐITwinSubClass(ctx context.Context, sel ast.SelectionSet, v *model.ITwinSubClass) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOMember2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐMember(ctx context.Context, sel ast.SelectionSet, v *model.Member) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Member(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORole2ᚕᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2ᚖgithubᚗcomᚋitwinᚑgraphqlᚋgatewayᚋgraphᚋmodelᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

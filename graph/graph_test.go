@@ -13,7 +13,7 @@ import (
 const aggregationQuery = `query ($itwin: ID!, $member: ID!) {
   itwin(id: $itwin) { id displayName class subClass status
     account { id displayName }
-    member(id: $member) { email roles { displayName } user { id email organizationName } } } }`
+    member(userId: $member) { email roles { displayName } user { id email organizationName } } } }`
 
 type aggregation struct {
 	ID          string
@@ -186,7 +186,7 @@ func TestBatching(t *testing.T) {
 	t.Run("members of several iTwins batch per level", func(t *testing.T) {
 		e := newEnv(t)
 		wp, _ := e.emu.ITwinID("WP-01-CON")
-		q := fmt.Sprintf(`{ a: itwin(id: %q) { id account { id } m: member(id: %q) { user { id } } }
+		q := fmt.Sprintf(`{ a: itwin(id: %q) { id account { id } m: member(userId: %q) { user { id } } }
 			b: itwin(id: %q) { id account { id } } }`, e.show.ITwinID, e.show.MemberID, wp)
 		resp := e.query(t, e.show.Token, q, nil)
 		if len(resp.Errors) > 0 {

@@ -58,7 +58,7 @@ const DefaultAPQCacheSize = 1000
 // introspection, the error presenter, the request limits, and per-request loaders.
 func NewHandler(opts Options) http.Handler {
 	opts = opts.withDefaults()
-	es := NewExecutableSchema(Config{Resolvers: &Resolver{maxUserIDs: opts.Limits.MaxUserIDs}, Complexity: complexity()})
+	es := NewExecutableSchema(Config{Resolvers: NewResolver(opts.Limits.MaxUserIDs, opts.Logger), Complexity: complexity()})
 	srv := newServer(es, opts)
 	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
 	return cors(opts.CORSAllowedOrigins,

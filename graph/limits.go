@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/itwin-graphql/gateway/graph/model"
 )
 
 // Limits bound what one request may ask of the gateway and, through it, of the platform. Each
@@ -84,10 +86,24 @@ const (
 // 1 for a plain field: the cost that matters is the platform's.
 const upstreamFieldCost = 10
 
-// complexity assigns costs to the fields that call the platform.
+// batchedFieldCost is the complexity of a field answered from a batch call many objects share
+// (a user profile through getbyidlist): a fraction of a call each.
+const batchedFieldCost = 2
+
+// complexity assigns costs to the fields that call the platform. A connection costs one call
+// plus its page size times what each item selects, so nested lists multiply as their calls do.
 func complexity() ComplexityRoot {
 	var c ComplexityRoot
 	upstream := func(child int) int { return upstreamFieldCost + child }
+	batched := func(child int) int { return batchedFieldCost + child }
+	page := func(child int, first *int) int {
+		n := DefaultPageSize
+		if first != nil && *first > 0 {
+			n = min(*first, MaxPageSize) // out of range is refused by the resolver
+		}
+		return upstreamFieldCost + n*child
+	}
+	list := func(child int, first *int, _ *string, _ *model.ITwinFilter) int { return page(child, first) }
 	c.Query.Me = upstream
 	c.Query.MyPrimaryAccount = upstream
 	c.Query.User = func(child int, _ string) int { return upstream(child) }
@@ -97,9 +113,21 @@ func complexity() ComplexityRoot {
 		calls := (len(ids) + 999) / 1000
 		return calls*upstreamFieldCost + len(ids)
 	}
+	// A search returns up to 1000 users; a page's worth is charged.
+	c.Query.SearchUsers = func(child int, _ string) int { return page(child, nil) }
+	c.Query.Itwins = list
+	c.Query.FavoriteItwins = list
+	c.Query.RecentItwins = list
+	c.Account.Itwins = list
 	c.ITwin.Account = upstream
+	c.ITwin.Parent = upstream
+	c.ITwin.Roles = upstream
+	c.ITwin.MyPermissions = upstream
+	c.ITwin.CreatedByUser = batched
+	c.ITwin.LastModifiedByUser = batched
 	c.ITwin.Member = func(child int, _ string) int { return upstream(child) }
-	c.Member.User = upstream
+	c.ITwin.Members = func(child int, first *int, _ *string) int { return page(child, first) }
+	c.Member.User = batched
 	return c
 }
 

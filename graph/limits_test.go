@@ -70,10 +70,12 @@ func TestQueryShapeLimits(t *testing.T) {
 		ids[i] = fmt.Sprintf("%q", fmt.Sprintf("00000000-0000-4000-8000-%012d", i))
 	}
 	cases := []struct{ name, query, code string }{
-		{"too complex", fmt.Sprintf(`{ a: itwin(id: %[1]q) { account { id } member(id: %[1]q) { user { id } } }
-			b: itwin(id: %[1]q) { account { id } member(id: %[1]q) { user { id } } } c: me { id } d: myPrimaryAccount { id } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
-		{"too deep", fmt.Sprintf(`{ itwin(id: %q) { member(id: %q) { user { id } roles { id } } } }`, e.show.ITwinID, e.show.MemberID), ""},
-		{"deeper than allowed", `query { ...A } fragment A on Query { itwin(id: "` + e.show.ITwinID + `") { member(id: "` + e.show.MemberID + `") { user { id } roles { permissions } } } }`, ""},
+		{"too complex", fmt.Sprintf(`{ a: itwin(id: %[1]q) { account { id } member(userId: %[1]q) { user { id } } roles { id } }
+			b: itwin(id: %[1]q) { account { id } member(userId: %[1]q) { user { id } } roles { id } } c: me { id } d: myPrimaryAccount { id } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
+		// A connection's cost multiplies its page size: 100 members is 10 + 10 + 100 * 2.
+		{"a page too complex", fmt.Sprintf(`{ itwin(id: %q) { members(first: 100) { nodes { id } } } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"too deep", fmt.Sprintf(`{ itwin(id: %q) { member(userId: %q) { user { id } roles { id } } } }`, e.show.ITwinID, e.show.MemberID), ""},
+		{"deeper than allowed", `query { ...A } fragment A on Query { itwin(id: "` + e.show.ITwinID + `") { member(userId: "` + e.show.MemberID + `") { user { id } roles { permissions } } } }`, ""},
 		{"too many aliases", "{" + aliases.String() + " }", "ALIAS_LIMIT_EXCEEDED"},
 		{"too many tokens", "{ me {" + manyTokens.String() + " } }", "GRAPHQL_PARSE_FAILED"},
 		{"too many ids", "{ users(ids: [" + strings.Join(ids, ",") + "]) { id } }", "BAD_USER_INPUT"},

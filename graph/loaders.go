@@ -27,6 +27,12 @@ type memberKey struct {
 	memberID string
 }
 
+// memberPageKey identifies one page of an iTwin's user members.
+type memberPageKey struct {
+	itwinID   string
+	top, skip int
+}
+
 // LoaderOptions configures one request's loaders.
 type LoaderOptions struct {
 	// Wait is the batch window.
@@ -41,26 +47,57 @@ type LoaderOptions struct {
 // request and hold that caller's token in the contexts they are called with, so nothing they
 // cache can reach another request or caller.
 type Loaders struct {
-	client   *bentley.Client
-	itwins   *dataloader.Loader[string, *bentley.ITwin]
-	accounts *dataloader.Loader[string, *bentley.ITwin]
-	members  *dataloader.Loader[memberKey, *bentley.Member]
-	users    *dataloader.Loader[string, *bentley.User]
-	me       memo[*bentley.User]
-	primary  memo[*bentley.ITwin]
-	budget   *callBudget
-	observer Observer
+	client *bentley.Client
+	itwins *dataloader.Loader[string, *bentley.ITwin]
+	// accounts loads the Account of an iTwin by the iTwin's id; accountsByID by the Account's own
+	// id, when it is known, so iTwins of one Account share one call (see Account).
+	accounts     *dataloader.Loader[string, *bentley.ITwin]
+	accountsByID *dataloader.Loader[string, *bentley.ITwin]
+	members      *dataloader.Loader[memberKey, *bentley.Member]
+	memberPages  *dataloader.Loader[memberPageKey, *bentley.MemberPage]
+	roles        *dataloader.Loader[string, []bentley.Role]
+	permissions  *dataloader.Loader[string, []string]
+	users        *dataloader.Loader[string, *bentley.User]
+	me           memo[*bentley.User]
+	primary      memo[*bentley.ITwin]
+	budget       *callBudget
+	observer     Observer
+
+	mu sync.Mutex
+	// accountVia maps an Account id to an iTwin of that Account: the Account is read through
+	// GET /itwins/{that iTwin}/account, which works for anyone who sees the iTwin, where
+	// GET /itwins/{account id} would not for a guest of another organization.
+	accountVia map[string]string
+	// accountByITwin marks the iTwins whose Account load was started by iTwin id (by lookahead,
+	// before the iTwin's Account id was known); their account fields keep that load.
+	accountByITwin map[string]bool
 }
 
 // NewLoaders returns fresh loaders for one request.
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
-	l := &Loaders{client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer}
+	l := &Loaders{
+		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
+		accountVia: map[string]string{}, accountByITwin: map[string]bool{},
+	}
 	fetchMember := func(ctx context.Context, k memberKey) (*bentley.Member, error) {
 		return client.GetUserMember(ctx, k.itwinID, k.memberID)
 	}
+	fetchMemberPage := func(ctx context.Context, k memberPageKey) (*bentley.MemberPage, error) {
+		return client.ListUserMembers(ctx, k.itwinID, k.top, k.skip)
+	}
+	fetchAccountByID := func(ctx context.Context, accountID string) (*bentley.ITwin, error) {
+		l.mu.Lock()
+		via := l.accountVia[accountID]
+		l.mu.Unlock()
+		return client.GetITwinAccount(ctx, via)
+	}
 	l.itwins = newLoader(observed(l, "itwin", fetchEach(l.budget, client.GetITwin)), opts.Wait, maxFanOut)
 	l.accounts = newLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), opts.Wait, maxFanOut)
+	l.accountsByID = newLoader(observed(l, "account", fetchEach(l.budget, fetchAccountByID)), opts.Wait, maxFanOut)
 	l.members = newLoader(observed(l, "member", fetchEach(l.budget, fetchMember)), opts.Wait, maxFanOut)
+	l.memberPages = newLoader(observed(l, "memberPage", fetchEach(l.budget, fetchMemberPage)), opts.Wait, maxFanOut)
+	l.roles = newLoader(observed(l, "roles", fetchEach(l.budget, client.GetRoles)), opts.Wait, maxFanOut)
+	l.permissions = newLoader(observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), opts.Wait, maxFanOut)
 	l.users = newLoader(observed(l, "user", l.fetchUsers), opts.Wait, bentley.MaxUsersPerCall)
 	return l
 }
@@ -91,9 +128,89 @@ func (l *Loaders) ITwin(ctx context.Context, id string) (*bentley.ITwin, error) 
 	return load(ctx, l.itwins, id)
 }
 
-// Account loads the Account owning the iTwin with the given id.
-func (l *Loaders) Account(ctx context.Context, itwinID string) (*bentley.ITwin, error) {
-	return load(ctx, l.accounts, itwinID)
+// Account loads the Account owning an iTwin. When the iTwin's Account id is known (the full
+// representation carries it), iTwins of one Account share one call; otherwise, or when lookahead
+// already started the load by iTwin id, the load is by iTwin id.
+func (l *Loaders) Account(ctx context.Context, itwinID string, accountID *string) (*bentley.ITwin, error) {
+	return l.account(ctx, itwinID, accountID)()
+}
+
+// account starts an Account load (see Account) and returns its thunk.
+func (l *Loaders) account(ctx context.Context, itwinID string, accountID *string) dataloader.Thunk[*bentley.ITwin] {
+	l.mu.Lock()
+	if accountID == nil || *accountID == "" || l.accountByITwin[itwinID] {
+		l.accountByITwin[itwinID] = true
+		l.mu.Unlock()
+		return l.loadForgetting(ctx, l.accounts, itwinID)
+	}
+	id := strings.ToLower(*accountID)
+	if _, ok := l.accountVia[id]; !ok {
+		l.accountVia[id] = itwinID
+	}
+	l.mu.Unlock()
+	return l.loadForgetting(ctx, l.accountsByID, id)
+}
+
+// loadForgetting starts a load whose thunk forgets a transient failure (see load).
+func (l *Loaders) loadForgetting(ctx context.Context, dl *dataloader.Loader[string, *bentley.ITwin], key string) dataloader.Thunk[*bentley.ITwin] {
+	thunk := dl.Load(ctx, key)
+	return func() (*bentley.ITwin, error) {
+		v, err := thunk()
+		if err != nil && bentley.IsTemporary(err) {
+			dl.Clear(ctx, key)
+		}
+		return v, err
+	}
+}
+
+// MemberPage loads one page of an iTwin's user members.
+func (l *Loaders) MemberPage(ctx context.Context, itwinID string, top, skip int) (*bentley.MemberPage, error) {
+	return load(ctx, l.memberPages, memberPageKey{itwinID: itwinID, top: top, skip: skip})
+}
+
+// Roles loads the roles that can be assigned on an iTwin.
+func (l *Loaders) Roles(ctx context.Context, itwinID string) ([]bentley.Role, error) {
+	return load(ctx, l.roles, itwinID)
+}
+
+// Permissions loads the caller's permissions on an iTwin.
+func (l *Loaders) Permissions(ctx context.Context, itwinID string) ([]string, error) {
+	return load(ctx, l.permissions, itwinID)
+}
+
+// ITwinPage reads one page of an iTwins list (list is one of the list* names). A page in the
+// full representation also primes the iTwin loader, so a parent that is on the page costs no
+// second call; a summary does not, since it lacks what GET /itwins/{id} answers.
+func (l *Loaders) ITwinPage(ctx context.Context, list string, q bentley.ITwinQuery) (*bentley.ITwinPage, error) {
+	if err := l.budget.take(); err != nil {
+		return nil, err
+	}
+	var page *bentley.ITwinPage
+	var err error
+	switch list {
+	case listFavorites:
+		page, err = l.client.ListFavoriteITwins(ctx, q)
+	case listRecents:
+		page, err = l.client.ListRecentITwins(ctx, q)
+	default:
+		page, err = l.client.ListITwins(ctx, q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if q.Full {
+		for i := range page.ITwins {
+			l.itwins.Prime(ctx, strings.ToLower(page.ITwins[i].ID), &page.ITwins[i])
+		}
+	}
+	return page, nil
+}
+
+// SearchUsers runs one user search.
+func (l *Loaders) SearchUsers(ctx context.Context, text string) ([]bentley.User, error) {
+	return budgeted(l.budget, func(ctx context.Context) ([]bentley.User, error) {
+		return l.client.SearchUsers(ctx, text)
+	})(ctx)
 }
 
 // Member loads a user member of an iTwin.

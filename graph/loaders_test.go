@@ -2,11 +2,15 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph/model"
 )
 
 func newLoaders(t *testing.T) (*emulator.Emulator, *Loaders, context.Context, emulator.Showcase) {
@@ -85,15 +89,47 @@ func TestEnumConversion(t *testing.T) {
 		"Active": "ACTIVE", "Inactive": "INACTIVE", "Trial": "TRIAL",
 	}
 	for upstream, gql := range cases {
-		if got := enumFromUpstream(upstream); got != gql {
-			t.Errorf("enumFromUpstream(%q) = %q, want %q", upstream, got, gql)
-		}
 		if got := enumToUpstream(gql); got != upstream {
 			t.Errorf("enumToUpstream(%q) = %q, want %q", gql, got, upstream)
 		}
 	}
-	if _, err := toITwin(&bentley.ITwin{ID: "x", Class: "Spaceship", SubClass: "Project"}); err == nil {
-		t.Error("an unknown class was accepted")
+	var logs strings.Builder
+	c := newConverter(slog.New(slog.NewTextHandler(&logs, nil)))
+	ctx := context.Background()
+	// Case does not count: the overview pages write "active".
+	got := c.iTwin(ctx, &bentley.ITwin{ID: "x", Class: "endeavor", SubClass: "workpackage", Status: "active"})
+	if got.Class == nil || *got.Class != model.ITwinClassEndeavor || got.SubClass == nil || *got.SubClass != model.ITwinSubClassWorkPackage ||
+		got.Status == nil || *got.Status != model.ITwinStatusActive {
+		t.Errorf("lower-case values: %+v", got)
+	}
+	// A value the platform adds tomorrow nulls that field only, keeps the raw value, logs once.
+	for range 3 {
+		got = c.iTwin(ctx, &bentley.ITwin{ID: "x", Class: "Spaceship", SubClass: "Campus", Status: "Archived", DisplayName: "d"})
+	}
+	if got.Class != nil || got.SubClass != nil || got.Status != nil || got.RawClass != "Spaceship" ||
+		got.RawSubClass != "Campus" || *got.RawStatus != "Archived" || got.DisplayName != "d" {
+		t.Errorf("unknown values: %+v", got)
+	}
+	if n := strings.Count(logs.String(), "Campus"); n != 1 {
+		t.Errorf("the unknown subClass was logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+func TestDateForms(t *testing.T) {
+	c := newConverter(nil)
+	want := time.Date(2023, 11, 10, 14, 22, 42, 231788000, time.UTC)
+	for _, s := range []string{
+		"2023-11-10T14:22:42.2317880Z", "2023-11-10T14:22:42.231788Z", "2023-11-10T14:22:42.2317880+00:00",
+		"2023-11-10T15:22:42.231788+01:00", "2023-11-10T14:22:42.231788",
+	} {
+		if got := c.date(context.Background(), "f", &s); got == nil || !got.Equal(want) || got.Location() != time.UTC {
+			t.Errorf("date(%q) = %v, want %v in UTC", s, got, want)
+		}
+	}
+	for _, s := range []string{"", "yesterday", "2023-13-40T99:00:00Z", "10/11/2023"} {
+		if got := c.date(context.Background(), "f", &s); got != nil {
+			t.Errorf("date(%q) = %v, want null", s, got)
+		}
 	}
 }
 

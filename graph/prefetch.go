@@ -2,49 +2,158 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/itwin-graphql/gateway/bentley"
 )
 
-// Lookahead prefetch. A resolver that already knows the keys its children will load (from its
-// own arguments) starts those loads before it waits for its own. Every independent upstream call
-// of a query then goes out in the same batch window: itwin(id) -> account, member(id) ->
-// member.user is one round trip instead of three.
+// Lookahead prefetch. A resolver that already knows the keys its children will load starts
+// those loads before it waits for its own, so independent upstream calls go out in the same
+// batch window:
+//   - itwin(id) -> account, member(userId), members(first), roles, myPermissions: one round with
+//     the iTwin itself, and member(userId).user too, since the key is the user id.
+//   - a list page -> for every node: its account (one call per distinct Account), parent,
+//     createdByUser and lastModifiedByUser (one getbyidlist), member pages, roles, permissions:
+//     one round after the page.
+//   - a member page -> every member's user: one getbyidlist after the page.
 //
 // Only what the selection set asks for is prefetched. A prefetch only enqueues a key: if the
 // parent turns out null its children never resolve, so the speculative result is never read
 // and its error is never reported.
 
-// prefetchITwin starts the loads of an ITwin field's children: its account, each member(id:)
-// it selects and, since a member's id is its user id, each such member's user.
-func (l *Loaders) prefetchITwin(ctx context.Context, itwinID string) {
-	opCtx, sel, ok := selection(ctx)
-	if !ok {
-		return
-	}
-	for _, f := range graphql.CollectFields(opCtx, sel, []string{"ITwin"}) {
+// summaryFields are the ITwin fields a list's summary representation answers without the full
+// one, with the fields resolved from other endpoints by the iTwin's id alone. Any other field
+// selected on a list's nodes makes the list ask for the full representation.
+var summaryFields = map[string]bool{
+	"__typename": true, "id": true, "class": true, "rawClass": true, "subClass": true, "rawSubClass": true,
+	"type": true, "number": true, "displayName": true,
+	"member": true, "members": true, "roles": true, "myPermissions": true,
+}
+
+// prefetchITwin starts the loads of the children an ITwin selection asks for. t is the iTwin when
+// it is already known (a list's node), nil when only its id is (itwin(id), before the GET).
+func (l *Loaders) prefetchITwin(ctx context.Context, opCtx *graphql.OperationContext, fields []graphql.CollectedField, itwinID string, t *bentley.ITwin) {
+	for _, f := range fields {
 		switch f.Name {
 		case "account":
-			l.accounts.Load(ctx, itwinID)
+			var accountID *string
+			if t != nil {
+				accountID = t.ITwinAccountID
+			}
+			l.account(ctx, itwinID, accountID)
 		case "member":
-			memberID, ok := idArgument(opCtx, f, "id")
+			userID, ok := idArgument(opCtx, f, "userId")
 			if !ok {
 				continue // the member resolver reports the bad id
 			}
-			l.members.Load(ctx, memberKey{itwinID: itwinID, memberID: memberID})
+			l.members.Load(ctx, memberKey{itwinID: itwinID, memberID: userID})
 			if selects(opCtx, f.Selections, "Member", "user") {
-				l.users.Load(ctx, memberID)
+				l.users.Load(ctx, userID)
+			}
+		case "members":
+			first, after := connectionArgs(opCtx, f)
+			if w, err := pageArgs(first, after, membersScope(itwinID)); err == nil {
+				l.memberPages.Load(ctx, memberPageKey{itwinID: itwinID, top: w.first, skip: w.skip})
+			}
+		case "roles":
+			l.roles.Load(ctx, itwinID)
+		case "myPermissions":
+			l.permissions.Load(ctx, itwinID)
+		case "parent":
+			if t != nil && t.ParentID != nil && isUUID(*t.ParentID) {
+				l.itwins.Load(ctx, strings.ToLower(*t.ParentID))
+			}
+		case "createdByUser", "lastModifiedByUser":
+			if t == nil {
+				continue
+			}
+			id := t.CreatedBy
+			if f.Name == "lastModifiedByUser" {
+				id = t.LastModifiedBy
+			}
+			if id != nil && isUUID(*id) {
+				l.users.Load(ctx, strings.ToLower(*id))
 			}
 		}
 	}
 }
 
+// connectionArgs reads a connection field's first and after, with variables and defaults
+// applied; nil where absent or not of the expected type (the resolver reports that).
+func connectionArgs(opCtx *graphql.OperationContext, f graphql.CollectedField) (first *int, after *string) {
+	args := f.ArgumentMap(opCtx.Variables)
+	switch v := args["first"].(type) {
+	case int64:
+		n := int(v)
+		first = &n
+	case int:
+		first = &v
+	case json.Number:
+		if n, err := strconv.Atoi(v.String()); err == nil {
+			first = &n
+		}
+	}
+	if v, ok := args["after"].(string); ok {
+		after = &v
+	}
+	return first, after
+}
+
+// nodeFields collects the ITwin (or Member) fields a connection selects on its items, through
+// both nodes { ... } and edges { node { ... } }, fragments included.
+func nodeFields(opCtx *graphql.OperationContext, sel ast.SelectionSet, connType, nodeType string) []graphql.CollectedField {
+	var out []graphql.CollectedField
+	for _, f := range graphql.CollectFields(opCtx, sel, []string{connType}) {
+		switch f.Name {
+		case "nodes":
+			out = append(out, graphql.CollectFields(opCtx, f.Selections, []string{nodeType})...)
+		case "edges":
+			for _, e := range graphql.CollectFields(opCtx, f.Selections, []string{connType[:len(connType)-len("Connection")] + "Edge"}) {
+				if e.Name == "node" {
+					out = append(out, graphql.CollectFields(opCtx, e.Selections, []string{nodeType})...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// needsFull reports whether any selected field lies outside the summary representation.
+func needsFull(fields []graphql.CollectedField) bool {
+	for _, f := range fields {
+		if !summaryFields[f.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// prefetchMemberUsers starts the user loads of a member page's members when the selection asks
+// for their profiles: all of them in one batch, one getbyidlist.
+func (l *Loaders) prefetchMemberUsers(ctx context.Context, page *bentley.MemberPage) {
+	opCtx, sel, ok := selection(ctx)
+	if !ok {
+		return
+	}
+	for _, f := range nodeFields(opCtx, sel, "MemberConnection", "Member") {
+		if f.Name == "user" {
+			for _, m := range page.Members {
+				l.users.Load(ctx, strings.ToLower(m.ID))
+			}
+			return
+		}
+	}
+}
+
 // prefetchMemberUser starts the load of a member's user profile while the member itself loads.
-func (l *Loaders) prefetchMemberUser(ctx context.Context, memberID string) {
+func (l *Loaders) prefetchMemberUser(ctx context.Context, userID string) {
 	if opCtx, sel, ok := selection(ctx); ok && selects(opCtx, sel, "Member", "user") {
-		l.users.Load(ctx, memberID)
+		l.users.Load(ctx, userID)
 	}
 }
 

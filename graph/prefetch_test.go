@@ -57,10 +57,10 @@ func TestPrefetchFollowsTheQueryShape(t *testing.T) {
 			map[string]int{emulator.EndpointITwin: 1}},
 		{"account only", `query($it: ID!) { itwin(id: $it) { account { id } } }`,
 			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1}},
-		{"member without user", `query($it: ID!, $m: ID!) { itwin(id: $it) { member(id: $m) { email } } }`,
+		{"member without user", `query($it: ID!, $m: ID!) { itwin(id: $it) { member(userId: $m) { email } } }`,
 			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointUserMember: 1}},
 		{"through fragments and aliases", `query($it: ID!, $m: ID!) { itwin(id: $it) { ...T } }
-			fragment T on ITwin { a: account { id } mm: member(id: $m) { ... on Member { user { id } } } }`,
+			fragment T on ITwin { a: account { id } mm: member(userId: $m) { ... on Member { user { id } } } }`,
 			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1, emulator.EndpointUserMember: 1, emulator.EndpointUsersByIDList: 1}},
 	}
 	for _, tc := range cases {
@@ -92,7 +92,7 @@ func TestSpeculativeErrorsAreDropped(t *testing.T) {
 	unknown := "00000000-0000-4000-8000-000000000000"
 	// The iTwin does not exist, so its account and member loads, already under way, fail too;
 	// only the iTwin's own NOT_FOUND may be reported.
-	q := fmt.Sprintf(`{ itwin(id: %q) { id account { id } member(id: %q) { user { id } } } }`, unknown, e.show.MemberID)
+	q := fmt.Sprintf(`{ itwin(id: %q) { id account { id } member(userId: %q) { user { id } } } }`, unknown, e.show.MemberID)
 	resp := e.query(t, e.show.Token, q, nil)
 	if len(resp.Errors) != 1 || resp.errorAt("itwin").code() != "NOT_FOUND" || len(resp.Errors[0].Path) != 1 {
 		t.Errorf("errors = %+v, want only the iTwin's NOT_FOUND", resp.Errors)
@@ -107,8 +107,8 @@ func TestMemberPrefetchesItsUser(t *testing.T) {
 	e := newEnv(t)
 	e.emu.SetLatency(30 * time.Millisecond)
 	wp, _ := e.emu.ITwinID("WP-01-CON")
-	q := fmt.Sprintf(`{ a: itwin(id: %[1]q) { member(id: %[3]q) { user { id } } }
-		b: itwin(id: %[2]q) { member(id: %[3]q) { user { email } } } }`, e.show.ITwinID, wp, e.show.MemberID)
+	q := fmt.Sprintf(`{ a: itwin(id: %[1]q) { member(userId: %[3]q) { user { id } } }
+		b: itwin(id: %[2]q) { member(userId: %[3]q) { user { email } } } }`, e.show.ITwinID, wp, e.show.MemberID)
 	resp := e.query(t, e.show.Token, q, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)

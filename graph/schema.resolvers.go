@@ -8,10 +8,48 @@ package graph
 import (
 	"context"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph/model"
 )
+
+// Itwins is the resolver for the itwins field.
+func (r *accountResolver) Itwins(ctx context.Context, obj *model.Account, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error) {
+	return r.itwinList(ctx, listAccount, strings.ToLower(obj.ID), first, after, filter)
+}
+
+// Parent is the resolver for the parent field.
+func (r *iTwinResolver) Parent(ctx context.Context, obj *model.ITwin) (*model.ITwin, error) {
+	if obj.ParentID == nil || !isUUID(*obj.ParentID) {
+		return nil, nil
+	}
+	l, err := requestLoaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := l.ITwin(ctx, strings.ToLower(*obj.ParentID))
+	if bentley.IsNotFound(err) {
+		// A parent the caller cannot see (a guest's view of another organization) is null.
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.convert().iTwin(ctx, t), nil
+}
+
+// CreatedByUser is the resolver for the createdByUser field.
+func (r *iTwinResolver) CreatedByUser(ctx context.Context, obj *model.ITwin) (*model.User, error) {
+	return r.userByRef(ctx, obj.CreatedBy)
+}
+
+// LastModifiedByUser is the resolver for the lastModifiedByUser field.
+func (r *iTwinResolver) LastModifiedByUser(ctx context.Context, obj *model.ITwin) (*model.User, error) {
+	return r.userByRef(ctx, obj.LastModifiedBy)
+}
 
 // Account is the resolver for the account field.
 func (r *iTwinResolver) Account(ctx context.Context, obj *model.ITwin) (*model.Account, error) {
@@ -19,16 +57,16 @@ func (r *iTwinResolver) Account(ctx context.Context, obj *model.ITwin) (*model.A
 	if err != nil {
 		return nil, err
 	}
-	t, err := l.Account(ctx, strings.ToLower(obj.ID))
+	t, err := l.Account(ctx, strings.ToLower(obj.ID), obj.ITwinAccountID)
 	if err != nil {
 		return nil, err
 	}
-	return toAccount(t)
+	return r.convert().account(ctx, t), nil
 }
 
 // Member is the resolver for the member field.
-func (r *iTwinResolver) Member(ctx context.Context, obj *model.ITwin, id string) (*model.Member, error) {
-	id, err := parseID("id", id)
+func (r *iTwinResolver) Member(ctx context.Context, obj *model.ITwin, userID string) (*model.Member, error) {
+	userID, err := parseID("userId", userID)
 	if err != nil {
 		return nil, err
 	}
@@ -36,26 +74,63 @@ func (r *iTwinResolver) Member(ctx context.Context, obj *model.ITwin, id string)
 	if err != nil {
 		return nil, err
 	}
-	l.prefetchMemberUser(ctx, id)
-	m, err := l.Member(ctx, strings.ToLower(obj.ID), id)
+	l.prefetchMemberUser(ctx, userID)
+	m, err := l.Member(ctx, strings.ToLower(obj.ID), userID)
 	if err != nil {
 		return nil, err
 	}
-	return toMember(m), nil
+	return toMember(obj.ID, m), nil
+}
+
+// Members is the resolver for the members field.
+func (r *iTwinResolver) Members(ctx context.Context, obj *model.ITwin, first *int, after *string) (*model.MemberConnection, error) {
+	itwinID := strings.ToLower(obj.ID)
+	w, err := pageArgs(first, after, membersScope(itwinID))
+	if err != nil {
+		return nil, err
+	}
+	l, err := requestLoaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := l.MemberPage(ctx, itwinID, w.first, w.skip)
+	if err != nil {
+		return nil, err
+	}
+	l.prefetchMemberUsers(ctx, page)
+	nodes := make([]*model.Member, len(page.Members))
+	for i := range page.Members {
+		nodes[i] = toMember(obj.ID, &page.Members[i])
+	}
+	return memberConnection(w, nodes, page.HasNext), nil
+}
+
+// Roles is the resolver for the roles field.
+func (r *iTwinResolver) Roles(ctx context.Context, obj *model.ITwin) ([]*model.Role, error) {
+	l, err := requestLoaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := l.Roles(ctx, strings.ToLower(obj.ID))
+	if err != nil {
+		return nil, err
+	}
+	return toRoles(roles), nil
+}
+
+// MyPermissions is the resolver for the myPermissions field.
+func (r *iTwinResolver) MyPermissions(ctx context.Context, obj *model.ITwin) ([]string, error) {
+	l, err := requestLoaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return l.Permissions(ctx, strings.ToLower(obj.ID))
 }
 
 // User is the resolver for the user field.
 func (r *memberResolver) User(ctx context.Context, obj *model.Member) (*model.User, error) {
-	l, err := requestLoaders(ctx)
-	if err != nil {
-		return nil, err
-	}
-	u, err := l.User(ctx, strings.ToLower(obj.ID))
-	if err != nil || u == nil {
-		// A member the Users API leaves out (another organization, or deleted) is null, not an error.
-		return nil, err
-	}
-	return toUser(u), nil
+	// A member the Users API leaves out (another organization, or deleted) is null, not an error.
+	return r.userByRef(ctx, &obj.UserID)
 }
 
 // Me is the resolver for the me field.
@@ -124,6 +199,26 @@ func (r *queryResolver) Users(ctx context.Context, ids []string) ([]*model.User,
 	return out, nil
 }
 
+// SearchUsers is the resolver for the searchUsers field.
+func (r *queryResolver) SearchUsers(ctx context.Context, text string) ([]*model.User, error) {
+	if n := utf8.RuneCountInString(strings.TrimSpace(text)); n < bentley.MinSearchLength || utf8.RuneCountInString(text) > bentley.MaxSearchLength {
+		return nil, inputErrorf("text must be %d to %d characters", bentley.MinSearchLength, bentley.MaxSearchLength)
+	}
+	l, err := requestLoaders(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users, err := l.SearchUsers(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.User, len(users))
+	for i := range users {
+		out[i] = toUser(&users[i])
+	}
+	return out, nil
+}
+
 // MyPrimaryAccount is the resolver for the myPrimaryAccount field.
 func (r *queryResolver) MyPrimaryAccount(ctx context.Context) (*model.Account, error) {
 	l, err := requestLoaders(ctx)
@@ -134,7 +229,15 @@ func (r *queryResolver) MyPrimaryAccount(ctx context.Context) (*model.Account, e
 	if err != nil {
 		return nil, err
 	}
-	return toAccount(t)
+	// UNCONFIRMED whether /itwins/myprimaryaccount honours Prefer: return=representation. When
+	// its answer is a summary and fields beyond it are selected, the full representation comes
+	// from GET /itwins/{id}, so this Account agrees with the one ITwin.account returns.
+	if opCtx, sel, ok := selection(ctx); ok && !isFull(t) && needsFull(graphql.CollectFields(opCtx, sel, []string{"Account"})) {
+		if t, err = l.ITwin(ctx, strings.ToLower(t.ID)); err != nil {
+			return nil, err
+		}
+	}
+	return r.convert().account(ctx, t), nil
 }
 
 // Itwin is the resolver for the itwin field.
@@ -147,13 +250,87 @@ func (r *queryResolver) Itwin(ctx context.Context, id string) (*model.ITwin, err
 	if err != nil {
 		return nil, err
 	}
-	l.prefetchITwin(ctx, id)
+	if opCtx, sel, ok := selection(ctx); ok {
+		l.prefetchITwin(ctx, opCtx, graphql.CollectFields(opCtx, sel, []string{"ITwin"}), id, nil)
+	}
 	t, err := l.ITwin(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return toITwin(t)
+	return r.convert().iTwin(ctx, t), nil
 }
+
+// Itwins is the resolver for the itwins field.
+func (r *queryResolver) Itwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error) {
+	return r.itwinList(ctx, listITwins, "", first, after, filter)
+}
+
+// FavoriteItwins is the resolver for the favoriteItwins field.
+func (r *queryResolver) FavoriteItwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error) {
+	return r.itwinList(ctx, listFavorites, "", first, after, filter)
+}
+
+// RecentItwins is the resolver for the recentItwins field.
+func (r *queryResolver) RecentItwins(ctx context.Context, first *int, after *string, filter *model.ITwinFilter) (*model.ITwinConnection, error) {
+	return r.itwinList(ctx, listRecents, "", first, after, filter)
+}
+
+// AlternateEmail is the resolver for the alternateEmail field.
+func (r *userResolver) AlternateEmail(ctx context.Context, obj *model.User) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return me.AlternateEmail, nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return me.Phone, nil
+}
+
+// City is the resolver for the city field.
+func (r *userResolver) City(ctx context.Context, obj *model.User) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return me.City, nil
+}
+
+// Country is the resolver for the country field.
+func (r *userResolver) Country(ctx context.Context, obj *model.User) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return me.Country, nil
+}
+
+// Language is the resolver for the language field.
+func (r *userResolver) Language(ctx context.Context, obj *model.User) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return me.Language, nil
+}
+
+// CreatedDateTime is the resolver for the createdDateTime field.
+func (r *userResolver) CreatedDateTime(ctx context.Context, obj *model.User) (*time.Time, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return r.convert().date(ctx, "user.createdDateTime", me.CreatedDateTime), nil
+}
+
+// Account returns AccountResolver implementation.
+func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
 // ITwin returns ITwinResolver implementation.
 func (r *Resolver) ITwin() ITwinResolver { return &iTwinResolver{r} }
@@ -164,8 +341,13 @@ func (r *Resolver) Member() MemberResolver { return &memberResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 type (
-	iTwinResolver  struct{ *Resolver }
-	memberResolver struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
+	accountResolver struct{ *Resolver }
+	iTwinResolver   struct{ *Resolver }
+	memberResolver  struct{ *Resolver }
+	queryResolver   struct{ *Resolver }
+	userResolver    struct{ *Resolver }
 )

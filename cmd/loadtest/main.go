@@ -153,7 +153,7 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
 		query = `query ($itwin: ID!, $member: ID!) {
   itwin(id: $itwin) { id displayName class subClass status
     account { id displayName }
-    member(id: $member) { email roles { displayName } user { id email organizationName } } } }`
+    member(userId: $member) { email roles { displayName } user { id email organizationName } } } }`
 		vars = map[string]any{"itwin": show.ITwinID, "member": show.MemberID}
 	case "aliases40":
 		var b strings.Builder

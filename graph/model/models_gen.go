@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // An Account: the iTwin at the root of an organization's hierarchy that owns its other iTwins.
@@ -23,12 +24,14 @@ type Account struct {
 	Number string `json:"number"`
 	// The account's display name.
 	DisplayName string `json:"displayName"`
-	// Lifecycle status.
+	// Lifecycle status. Null when the platform sends a status this gateway does not know yet.
 	Status *ITwinStatus `json:"status,omitempty"`
+	// The status exactly as the platform spells it, such as "Active".
+	RawStatus *string `json:"rawStatus,omitempty"`
 	// The data center region that stores the account's data.
 	DataCenterLocation *string `json:"dataCenterLocation,omitempty"`
-	// When the account was created (ISO 8601, as the platform sends it).
-	CreatedDateTime *string `json:"createdDateTime,omitempty"`
+	// When the account was created. Null when the platform's date cannot be read.
+	CreatedDateTime *time.Time `json:"createdDateTime,omitempty"`
 	// The id of the user who created the account.
 	CreatedBy *string `json:"createdBy,omitempty"`
 }
@@ -37,18 +40,27 @@ type Account struct {
 type ITwin struct {
 	// The iTwin's id (a UUID).
 	ID string `json:"id"`
-	// The iTwin's class, implied by its subclass.
-	Class ITwinClass `json:"class"`
-	// What kind of iTwin this is.
-	SubClass ITwinSubClass `json:"subClass"`
+	// The iTwin's class, implied by its subclass. Null when the platform sends a class this gateway
+	// does not know yet; rawClass has it.
+	Class *ITwinClass `json:"class,omitempty"`
+	// The class exactly as the platform spells it, such as "Endeavor".
+	RawClass string `json:"rawClass"`
+	// What kind of iTwin this is. Null when the platform sends a subclass this gateway does not know
+	// yet (the platform adds subclasses without a new API version); rawSubClass has it.
+	SubClass *ITwinSubClass `json:"subClass,omitempty"`
+	// The subclass exactly as the platform spells it, such as "WorkPackage".
+	RawSubClass string `json:"rawSubClass"`
 	// Free text that further describes the iTwin, such as "Bridge" or "Construction Project".
 	Type *string `json:"type,omitempty"`
 	// A number or code unique to the iTwin within its organization.
 	Number string `json:"number"`
 	// The iTwin's display name; not unique.
 	DisplayName string `json:"displayName"`
-	// Lifecycle status; inactive iTwins are hidden from most listings.
+	// Lifecycle status; inactive iTwins are hidden from most listings. Null when the platform sends
+	// none, or a status this gateway does not know yet (rawStatus has it).
 	Status *ITwinStatus `json:"status,omitempty"`
+	// The status exactly as the platform spells it, such as "Active".
+	RawStatus *string `json:"rawStatus,omitempty"`
 	// The data center region that stores the iTwin's data, such as "East US".
 	DataCenterLocation *string `json:"dataCenterLocation,omitempty"`
 	// The id of the parent iTwin in the account's hierarchy, if any.
@@ -67,21 +79,63 @@ type ITwin struct {
 	ImageName *string `json:"imageName,omitempty"`
 	// Thumbnail URL of the iTwin's image, valid for at least an hour.
 	Image *string `json:"image,omitempty"`
-	// When the iTwin was created (ISO 8601, as the platform sends it).
-	CreatedDateTime *string `json:"createdDateTime,omitempty"`
+	// When the iTwin was created. Null when the platform's date cannot be read.
+	CreatedDateTime *time.Time `json:"createdDateTime,omitempty"`
 	// The id of the user who created the iTwin.
 	CreatedBy *string `json:"createdBy,omitempty"`
-	// When the iTwin was last changed (ISO 8601, as the platform sends it).
-	LastModifiedDateTime *string `json:"lastModifiedDateTime,omitempty"`
+	// When the iTwin was last changed. Null when the platform's date cannot be read.
+	LastModifiedDateTime *time.Time `json:"lastModifiedDateTime,omitempty"`
 	// The id of the user who last changed the iTwin.
 	LastModifiedBy *string `json:"lastModifiedBy,omitempty"`
 }
 
+// A page of iTwins.
+type ITwinConnection struct {
+	// The iTwins of this page, each with its cursor.
+	Edges []*ITwinEdge `json:"edges"`
+	// The iTwins of this page, without cursors.
+	Nodes []*ITwin `json:"nodes"`
+	// Where this page stands in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// An iTwin of a page, with its position in the list.
+type ITwinEdge struct {
+	// An opaque cursor; pass it as after to continue the list from this iTwin.
+	Cursor string `json:"cursor"`
+	// The iTwin.
+	Node *ITwin `json:"node"`
+}
+
+// Narrows an iTwins list. Fields left out do not filter.
+type ITwinFilter struct {
+	// Only iTwins of these subclasses (the platform's subClass parameter).
+	SubClass []ITwinSubClass `json:"subClass,omitempty"`
+	// Only iTwins with this status (status). Cannot be combined with includeInactive: true.
+	Status *ITwinStatus `json:"status,omitempty"`
+	// Only iTwins whose type is exactly this text (type).
+	Type *string `json:"type,omitempty"`
+	// Only iTwins whose number or display name contains this text, case-sensitively, 1 to 200
+	// characters ($search). itwins and Account.itwins only.
+	Search *string `json:"search,omitempty"`
+	// Also list inactive iTwins, hidden by default (includeInactive). Cannot be combined with status.
+	IncludeInactive *bool `json:"includeInactive,omitempty"`
+	// Only children of this iTwin (parentId). itwins and Account.itwins only.
+	ParentID *string `json:"parentId,omitempty"`
+	// Only iTwins of this Account (iTwinAccountId). itwins only.
+	AccountID *string `json:"accountId,omitempty"`
+}
+
 // A user member of an iTwin, as Access Control reports it. A member deleted from Bentley's
-// identity system keeps its id but has null email and names until the platform cleans it up.
+// identity system keeps its ids but has null email and names until the platform cleans it up.
 type Member struct {
-	// The member's user id; the same id the Users API knows the user by.
+	// An opaque id of this membership, unique per iTwin and user: one person's memberships of two
+	// iTwins are two Members. The user's own id is userId.
 	ID string `json:"id"`
+	// The member's user id; the same id the Users API knows the user by.
+	UserID string `json:"userId"`
+	// The id of the iTwin this membership belongs to.
+	ITwinID string `json:"iTwinId"`
 	// The member's email, null for a deleted user.
 	Email *string `json:"email,omitempty"`
 	// The member's given name, null for a deleted user.
@@ -92,6 +146,36 @@ type Member struct {
 	Organization *string `json:"organization,omitempty"`
 	// The roles the member holds on the iTwin.
 	Roles []*Role `json:"roles"`
+}
+
+// A page of an iTwin's user members.
+type MemberConnection struct {
+	// The members of this page, each with its cursor.
+	Edges []*MemberEdge `json:"edges"`
+	// The members of this page, without cursors.
+	Nodes []*Member `json:"nodes"`
+	// Where this page stands in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A member of a page, with its position in the list.
+type MemberEdge struct {
+	// An opaque cursor; pass it as after to continue the list from this member.
+	Cursor string `json:"cursor"`
+	// The member.
+	Node *Member `json:"node"`
+}
+
+// Where a page of a list stands in the whole list.
+type PageInfo struct {
+	// Whether the platform has more items after this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items come before this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the page's first item; null for an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the page's last item, to pass as after for the next page; null for an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
 // One graph over Bentley's iTwin Platform: iTwins, their accounts, their members and those
@@ -111,7 +195,8 @@ type Role struct {
 	Permissions []string `json:"permissions,omitempty"`
 }
 
-// A user's profile from the Users API.
+// A user's profile from the Users API. One person is the same User whichever field returns it:
+// every field has one value, so a client cache keyed by id never sees two versions.
 type User struct {
 	// The user's id in Bentley's identity system.
 	ID string `json:"id"`
@@ -123,21 +208,8 @@ type User struct {
 	Surname *string `json:"surname,omitempty"`
 	// The name of the user's organization.
 	OrganizationName *string `json:"organizationName,omitempty"`
-	// The name to show: the platform's own display name where it has one (only on me), otherwise
-	// "givenName surname".
+	// The name to show, for everyone the same rule: "givenName surname"; null when both are empty.
 	DisplayName *string `json:"displayName,omitempty"`
-	// A second email address. Only on me.
-	AlternateEmail *string `json:"alternateEmail,omitempty"`
-	// Phone number. Only on me.
-	Phone *string `json:"phone,omitempty"`
-	// City. Only on me.
-	City *string `json:"city,omitempty"`
-	// Country code, such as "US". Only on me.
-	Country *string `json:"country,omitempty"`
-	// Preferred language code, such as "EN". Only on me.
-	Language *string `json:"language,omitempty"`
-	// When the user was created (ISO 8601, as the platform sends it). Only on me.
-	CreatedDateTime *string `json:"createdDateTime,omitempty"`
 }
 
 // The class of an iTwin, implied by its subclass.
