@@ -25,6 +25,8 @@ type env struct {
 	logs *lockedWriter
 	// upstream is the transport of the gateway's platform client.
 	upstream *http.Transport
+	// platform is the emulator's URL.
+	platform string
 }
 
 // newEnv serves the gateway, with each option applied to its handler options.
@@ -58,7 +60,29 @@ func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*grap
 	}
 	gw := httptest.NewServer(graph.NewHandler(opts))
 	t.Cleanup(gw.Close)
-	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport}
+	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport, platform: upstream.URL}
+}
+
+// platformGet reads a platform answer straight from the emulator, as the showcase caller, to
+// compare the gateway's answers with.
+func (e *env) platformGet(t *testing.T, path string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.platform+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.show.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // gqlError is one entry of a GraphQL response's errors.

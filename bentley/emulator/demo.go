@@ -24,6 +24,11 @@ type Showcase struct {
 	GuestID string
 	// DeletedID is a member deleted from IMS: Access Control reports null profile fields.
 	DeletedID string
+	// ReaderToken is the token of a member of the iTwin who holds only the iTwin Reader role, so
+	// the platform refuses it the iTwin's roles (403).
+	ReaderToken string
+	// ProgramID is the Regional Rail Program, whose team of more than 250 members pages.
+	ProgramID string
 }
 
 // DemoUsers lists every user that can authenticate, organization administrators first.
@@ -54,8 +59,11 @@ func (e *Emulator) Showcase() Showcase {
 		}
 	}
 	show := Showcase{Token: users[0].token, ITwinID: project.id, MemberID: users[1].id}
+	show.ProgramID, _ = e.ITwinID("PG-01-CON")
 	for _, m := range project.members {
 		switch {
+		case show.ReaderToken == "" && m.user.org == contoso && !m.user.deleted && len(m.roles) == 1 && m.roles[0].displayName == "iTwin Reader":
+			show.ReaderToken = m.user.token
 		case m.user.deleted && show.DeletedID == "":
 			show.DeletedID = m.user.id
 		case m.user.org != contoso && show.GuestID == "":
