@@ -35,7 +35,7 @@ var settings = []setting{
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make; fields past it get REQUEST_LIMIT_EXCEEDED"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body; larger ones get 413"},
-	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 1 per other field, 1 per id in users)"},
+	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
 	{"MAX_DEPTH", "max-depth", "10", "deepest field nesting (introspection not counted)"},
 	{"MAX_ALIASES", "max-aliases", "100", "most aliased fields in one operation"},
 	{"MAX_TOKENS", "max-tokens", "15000", "most tokens the parser reads from one query"},

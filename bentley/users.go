@@ -82,6 +82,11 @@ func (c *Client) GetUsers(ctx context.Context, ids []string) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.doUsers(req)
+}
+
+// doUsers sends a request answered by {"users": [...]}.
+func (c *Client) doUsers(req *request) ([]User, error) {
 	var body struct {
 		Users *[]User `json:"users"`
 	}
@@ -89,7 +94,7 @@ func (c *Client) GetUsers(ctx context.Context, ids []string) ([]User, error) {
 		return nil, err
 	}
 	if body.Users == nil {
-		return nil, fmt.Errorf("bentley: %s: answer has no users: %w", EndpointUsersByIDList, ErrMalformedResponse)
+		return nil, fmt.Errorf("bentley: %s: answer has no users: %w", req.endpoint, ErrMalformedResponse)
 	}
 	return *body.Users, nil
 }
@@ -113,14 +118,5 @@ func (c *Client) SearchUsers(ctx context.Context, text string) ([]User, error) {
 	if err != nil {
 		return nil, err
 	}
-	var body struct {
-		Users *[]User `json:"users"`
-	}
-	if err := c.do(req, &body); err != nil {
-		return nil, err
-	}
-	if body.Users == nil {
-		return nil, fmt.Errorf("bentley: %s: answer has no users: %w", EndpointUserSearch, ErrMalformedResponse)
-	}
-	return *body.Users, nil
+	return c.doUsers(req)
 }

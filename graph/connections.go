@@ -106,8 +106,7 @@ func pageArgs(first *int, after *string, s scope) (window, error) {
 	return w, nil
 }
 
-// pageInfo describes a page of n items served for w. The platform may serve more than asked: the
-// surplus is cut, and there is then certainly a next page.
+// pageInfo describes a page of n items served for w.
 func pageInfo(w window, n int, hasNext bool) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: w.skip > 0}
 	if n > 0 {
@@ -117,26 +116,31 @@ func pageInfo(w window, n int, hasNext bool) *model.PageInfo {
 	return info
 }
 
-func itwinConnection(w window, nodes []*model.ITwin, hasNext bool) *model.ITwinConnection {
+// cut trims a page the platform made longer than asked: the surplus is cut, and there is then
+// certainly a next page.
+func cut[N any](w window, nodes []N, hasNext bool) ([]N, *model.PageInfo) {
 	if len(nodes) > w.first {
 		nodes, hasNext = nodes[:w.first], true
 	}
+	return nodes, pageInfo(w, len(nodes), hasNext)
+}
+
+func itwinConnection(w window, nodes []*model.ITwin, hasNext bool) *model.ITwinConnection {
+	nodes, info := cut(w, nodes, hasNext)
 	edges := make([]*model.ITwinEdge, len(nodes))
 	for i, n := range nodes {
 		edges[i] = &model.ITwinEdge{Cursor: w.scope.cursor(w.skip + i), Node: n}
 	}
-	return &model.ITwinConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(w, len(nodes), hasNext)}
+	return &model.ITwinConnection{Edges: edges, Nodes: nodes, PageInfo: info}
 }
 
 func memberConnection(w window, nodes []*model.Member, hasNext bool) *model.MemberConnection {
-	if len(nodes) > w.first {
-		nodes, hasNext = nodes[:w.first], true
-	}
+	nodes, info := cut(w, nodes, hasNext)
 	edges := make([]*model.MemberEdge, len(nodes))
 	for i, n := range nodes {
 		edges[i] = &model.MemberEdge{Cursor: w.scope.cursor(w.skip + i), Node: n}
 	}
-	return &model.MemberConnection{Edges: edges, Nodes: nodes, PageInfo: pageInfo(w, len(nodes), hasNext)}
+	return &model.MemberConnection{Edges: edges, Nodes: nodes, PageInfo: info}
 }
 
 // The iTwins lists, by the name of their field.

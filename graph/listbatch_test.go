@@ -2,32 +2,12 @@ package graph_test
 
 import (
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 )
-
-// rounds reads the upstream round trips off the emulator's request log: the longest chain of
-// calls each of which started only after the previous one had finished. With a platform latency
-// far above the gateway's own work, calls that did not wait for each other overlap.
-func rounds(log []emulator.Request) int {
-	sort.Slice(log, func(i, j int) bool { return log[i].Start.Before(log[j].Start) })
-	depth := make([]int, len(log))
-	most := 0
-	for i := range log {
-		depth[i] = 1
-		for j := 0; j < i; j++ {
-			if !log[j].End.After(log[i].Start) {
-				depth[i] = max(depth[i], depth[j]+1)
-			}
-		}
-		most = max(most, depth[i])
-	}
-	return most
-}
 
 func callCounts(e *env) map[string]int {
 	out := map[string]int{}
@@ -71,7 +51,7 @@ func TestTeamPageIsThreeCallsInTwoRounds(t *testing.T) {
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
 		t.Errorf("calls %v, want %v", calls, want)
 	}
-	if r := rounds(e.emu.Requests()); r != 2 {
+	if r := emulator.Rounds(e.emu.Requests()); r != 2 {
 		t.Errorf("%d rounds, want 2 (the iTwin and its member page together, then the profiles)", r)
 	}
 }
@@ -119,7 +99,7 @@ func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 		calls[emulator.EndpointITwinAccount] != 1 || calls[emulator.EndpointUsersByIDList] > 2 || len(calls) != 4 {
 		t.Errorf("calls %v; want 1 list, 25 member pages, ONE account call, at most 2 getbyidlist", calls)
 	}
-	if r := rounds(e.emu.Requests()); r > 3 {
+	if r := emulator.Rounds(e.emu.Requests()); r > 3 {
 		t.Errorf("%d rounds, want at most 3", r)
 	}
 	// The selection needs fields beyond the summary (the creator, the account id): the list
@@ -181,7 +161,7 @@ func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
 			t.Errorf("%s fetched %d times", p, n)
 		}
 	}
-	if r := rounds(e.emu.Requests()); r > 2 {
+	if r := emulator.Rounds(e.emu.Requests()); r > 2 {
 		t.Errorf("%d rounds, want at most 2 (the page, then its parents)", r)
 	}
 }

@@ -132,6 +132,15 @@ func (r *Resolver) own(ctx context.Context, obj *model.User) (*bentley.User, err
 	return me, nil
 }
 
+// ownField is one of the caller's /users/me fields when obj is the caller, else null (see own).
+func (r *Resolver) ownField(ctx context.Context, obj *model.User, field func(*bentley.User) *string) (*string, error) {
+	me, err := r.own(ctx, obj)
+	if me == nil {
+		return nil, err
+	}
+	return field(me), nil
+}
+
 // isFull reports whether an iTwin answer is the full representation: it always carries the data
 // center and the creation date, which the summary lacks.
 func isFull(t *bentley.ITwin) bool {

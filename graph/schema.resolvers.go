@@ -277,47 +277,27 @@ func (r *queryResolver) RecentItwins(ctx context.Context, first *int, after *str
 
 // AlternateEmail is the resolver for the alternateEmail field.
 func (r *userResolver) AlternateEmail(ctx context.Context, obj *model.User) (*string, error) {
-	me, err := r.own(ctx, obj)
-	if me == nil {
-		return nil, err
-	}
-	return me.AlternateEmail, nil
+	return r.ownField(ctx, obj, func(me *bentley.User) *string { return me.AlternateEmail })
 }
 
 // Phone is the resolver for the phone field.
 func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, error) {
-	me, err := r.own(ctx, obj)
-	if me == nil {
-		return nil, err
-	}
-	return me.Phone, nil
+	return r.ownField(ctx, obj, func(me *bentley.User) *string { return me.Phone })
 }
 
 // City is the resolver for the city field.
 func (r *userResolver) City(ctx context.Context, obj *model.User) (*string, error) {
-	me, err := r.own(ctx, obj)
-	if me == nil {
-		return nil, err
-	}
-	return me.City, nil
+	return r.ownField(ctx, obj, func(me *bentley.User) *string { return me.City })
 }
 
 // Country is the resolver for the country field.
 func (r *userResolver) Country(ctx context.Context, obj *model.User) (*string, error) {
-	me, err := r.own(ctx, obj)
-	if me == nil {
-		return nil, err
-	}
-	return me.Country, nil
+	return r.ownField(ctx, obj, func(me *bentley.User) *string { return me.Country })
 }
 
 // Language is the resolver for the language field.
 func (r *userResolver) Language(ctx context.Context, obj *model.User) (*string, error) {
-	me, err := r.own(ctx, obj)
-	if me == nil {
-		return nil, err
-	}
-	return me.Language, nil
+	return r.ownField(ctx, obj, func(me *bentley.User) *string { return me.Language })
 }
 
 // CreatedDateTime is the resolver for the createdDateTime field.

@@ -13,9 +13,13 @@ lt -query aggregation -latency 50ms -concurrency 1 -duration "${secs}s"
 lt -query aliases40 -concurrency 1 -duration 3s
 lt -query users1500 -concurrency 1 -duration 3s
 lt -query repeated -concurrency 1 -duration 3s
+lt -query teampage -latency 50ms -concurrency 1 -duration "${secs}s"
+lt -query portfolio -latency 50ms -concurrency 1 -duration "${secs}s"
 lt -query aggregation -concurrency 32 -duration "${secs}s"
 lt -query aggregation -concurrency 32 -duration "${secs}s" -dedup=false
 lt -query list100 -concurrency 32 -duration "${secs}s" -dedup=false
+lt -query teampage -concurrency 32 -duration "${secs}s" -dedup=false
+lt -query portfolio -concurrency 32 -duration "${secs}s" -dedup=false
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s"
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false -upstream-max-concurrency 256

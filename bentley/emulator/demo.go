@@ -19,6 +19,8 @@ type Showcase struct {
 	Token    string
 	ITwinID  string
 	MemberID string
+	// AccountID is the Account owning the iTwin (Contoso Engineering).
+	AccountID string
 	// GuestID is a member of the iTwin from another organization: Access Control lists them,
 	// the Users API does not return them to the caller.
 	GuestID string
@@ -58,7 +60,7 @@ func (e *Emulator) Showcase() Showcase {
 			project = t
 		}
 	}
-	show := Showcase{Token: users[0].token, ITwinID: project.id, MemberID: users[1].id}
+	show := Showcase{Token: users[0].token, ITwinID: project.id, MemberID: users[1].id, AccountID: project.accountID}
 	show.ProgramID, _ = e.ITwinID("PG-01-CON")
 	for _, m := range project.members {
 		switch {

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -148,6 +149,27 @@ func (e *Emulator) Requests() []Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]Request(nil), e.log...)
+}
+
+// Rounds reads upstream round trips off a request log: the length of the longest chain of
+// requests each of which started only after the one before it had finished. Requests that did
+// not wait for each other overlap and count as one round. With a latency (SetLatency) well above
+// the client's own work between calls, this is how many times the client waited on the platform.
+func Rounds(log []Request) int {
+	log = append([]Request(nil), log...)
+	sort.Slice(log, func(i, j int) bool { return log[i].Start.Before(log[j].Start) })
+	depth := make([]int, len(log))
+	most := 0
+	for i := range log {
+		depth[i] = 1
+		for j := 0; j < i; j++ {
+			if !log[j].End.After(log[i].Start) {
+				depth[i] = max(depth[i], depth[j]+1)
+			}
+		}
+		most = max(most, depth[i])
+	}
+	return most
 }
 
 // Reset clears counters, the request log, faults, overrides and the page size cap; latency

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // listAnswer is the shape shared by the paged lists.
@@ -191,5 +192,28 @@ func TestUserSearchStaysInTheOrganization(t *testing.T) {
 	}
 	if got := search(f.ada.token, f.deleted.email); len(got) != 0 {
 		t.Errorf("search found deleted users: %v", got)
+	}
+}
+
+func TestRounds(t *testing.T) {
+	at := func(start, end int) Request {
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		return Request{Start: base.Add(time.Duration(start) * time.Millisecond), End: base.Add(time.Duration(end) * time.Millisecond)}
+	}
+	cases := []struct {
+		log  []Request
+		want int
+	}{
+		{nil, 0},
+		{[]Request{at(0, 50), at(1, 51), at(2, 52)}, 1},
+		{[]Request{at(0, 50), at(55, 105), at(56, 106)}, 2},
+		{[]Request{at(0, 50), at(55, 105), at(110, 160), at(1, 30)}, 3},
+		// A late starter of the first round does not make the second round a third.
+		{[]Request{at(0, 50), at(10, 60), at(52, 102)}, 2},
+	}
+	for i, tc := range cases {
+		if got := Rounds(tc.log); got != tc.want {
+			t.Errorf("case %d: %d rounds, want %d", i, got, tc.want)
+		}
 	}
 }

@@ -48,7 +48,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.query, "query", "aggregation", "aggregation, aliases40, users1500, repeated, list100 or me")
+	flag.StringVar(&o.query, "query", "aggregation", "aggregation, teampage, portfolio, aliases40, users1500, repeated, list100 or me")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the emulator adds to every upstream call")
 	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent callers")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time (at most 5m)")
@@ -119,12 +119,18 @@ func run(o options) error {
 	fmt.Printf("upstream_calls=%d per_query=%.3f peak_rss_mb=%.1f\n",
 		emu.TotalCalls(), float64(emu.TotalCalls())/float64(n+res.failed), float64(rss)/(1<<20))
 	for _, ep := range []string{emulator.EndpointITwin, emulator.EndpointITwinAccount, emulator.EndpointUserMember,
-		emulator.EndpointUsersByIDList, emulator.EndpointMe, emulator.EndpointMyPrimaryAccount} {
+		emulator.EndpointUsersByIDList, emulator.EndpointMe, emulator.EndpointMyPrimaryAccount, emulator.EndpointITwins,
+		emulator.EndpointUserMembers, emulator.EndpointRoles, emulator.EndpointPermissions} {
 		if c := emu.Calls(ep); c > 0 {
 			fmt.Printf("  %s=%d", ep, c)
 		}
 	}
 	fmt.Println()
+	if o.concurrency == 1 {
+		log := emu.Requests()
+		mean, most := roundsPerQuery(res.spans, log, emu.TotalCalls() > len(log))
+		fmt.Printf("upstream_rounds_per_query=%.3f max=%d (meaningful with -latency well above the gateway's own time)\n", mean, most)
+	}
 	if res.failed > 0 {
 		return fmt.Errorf("%d queries failed; first: %s", res.failed, res.firstFailure)
 	}
@@ -140,9 +146,12 @@ func pct(sorted []time.Duration, p int) time.Duration {
 func workload(emu *emulator.Emulator, o options) ([]request, error) {
 	show := emu.Showcase()
 	users := emu.DemoUsers()
-	var own []string // ids of the showcase caller's organization
+	// ownIDs known to the showcase caller's organization: the workloads use this many, whatever
+	// the dataset's size, so their answers stay comparable across runs.
+	const ownIDs = 50
+	var own []string
 	for _, u := range users {
-		if u.Organization == "Contoso Engineering" {
+		if u.Organization == "Contoso Engineering" && len(own) < ownIDs {
 			own = append(own, u.ID)
 		}
 	}
@@ -155,6 +164,16 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
     account { id displayName }
     member(userId: $member) { email roles { displayName } user { id email organizationName } } } }`
 		vars = map[string]any{"itwin": show.ITwinID, "member": show.MemberID}
+	case "teampage":
+		// A team page: 100 members of the rail program, each with roles and profile.
+		query = `query TeamPage($it: ID!) { itwin(id: $it) { members(first: 100) {
+  nodes { roles { displayName } user { email } } } } }`
+		vars = map[string]any{"it": show.ProgramID}
+	case "portfolio":
+		// 25 iTwins of one account, each with its account, creator and a 10-member team page.
+		query = `query Portfolio($acc: ID!) { itwins(first: 25, filter: {accountId: $acc}) { nodes {
+  account { displayName } createdByUser { email } members(first: 10) { nodes { user { email } } } } } }`
+		vars = map[string]any{"acc": show.AccountID}
 	case "aliases40":
 		var b strings.Builder
 		b.WriteString("{")
@@ -203,7 +222,9 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
 }
 
 type result struct {
-	latencies    []time.Duration
+	latencies []time.Duration
+	// spans are the queries' start and end times, kept with one caller only (for rounds).
+	spans        []span
 	failed       int
 	firstFailure string
 	elapsed      time.Duration
@@ -227,6 +248,7 @@ func drive(client *http.Client, url string, reqs []request, concurrency int, d t
 		go func() {
 			defer wg.Done()
 			var local []time.Duration
+			var spans []span
 			for time.Now().Before(end) && count.Add(1) <= int64(maxQueries) {
 				r := reqs[int(next.Add(1))%len(reqs)]
 				t0 := time.Now()
@@ -241,15 +263,50 @@ func drive(client *http.Client, url string, reqs []request, concurrency int, d t
 					continue
 				}
 				local = append(local, time.Since(t0))
+				if concurrency == 1 {
+					spans = append(spans, span{t0, time.Now()})
+				}
 			}
 			mu.Lock()
 			res.latencies = append(res.latencies, local...)
+			res.spans = append(res.spans, spans...)
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
 	return res
+}
+
+// span is when one query was under way.
+type span struct{ start, end time.Time }
+
+// roundsPerQuery assigns each upstream request to the query under way when it started (queries
+// are sequential with one caller) and reads each query's round trips off its requests. It returns
+// the mean over the queries the request log still covers (trimmed: the emulator dropped its
+// oldest entries), and the most any query took.
+func roundsPerQuery(spans []span, log []emulator.Request, trimmed bool) (mean float64, most int) {
+	slices.SortFunc(log, func(a, b emulator.Request) int { return a.Start.Compare(b.Start) })
+	total, counted, i := 0, 0, 0
+	for _, s := range spans {
+		if len(log) == 0 || trimmed && s.start.Before(log[0].Start) {
+			continue // the query's first calls may be among the dropped entries
+		}
+		for i < len(log) && log[i].Start.Before(s.start) {
+			i++
+		}
+		j := i
+		for j < len(log) && !log[j].Start.After(s.end) {
+			j++
+		}
+		r := emulator.Rounds(log[i:j])
+		total, counted, most = total+r, counted+1, max(most, r)
+		i = j
+	}
+	if counted == 0 {
+		return 0, 0
+	}
+	return float64(total) / float64(counted), most
 }
 
 // send posts one query and checks the answer is complete: status 200, data, no errors.

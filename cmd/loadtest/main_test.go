@@ -27,7 +27,7 @@ func TestWorkloadsAgainstTheGateway(t *testing.T) {
 	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer gw.Close()
 
-	wantCalls := map[string]float64{"aggregation": 4, "aliases40": 1, "users1500": 2, "repeated": 1, "list100": 1, "me": 2}
+	wantCalls := map[string]float64{"aggregation": 4, "teampage": 3, "portfolio": 29, "aliases40": 1, "users1500": 2, "repeated": 1, "list100": 1, "me": 2}
 	for query, calls := range wantCalls {
 		tokens := "same"
 		if query == "me" {
@@ -67,5 +67,24 @@ func TestPercentilesAndRSS(t *testing.T) {
 	rss, err := peakRSS(os.Getpid())
 	if err != nil || rss < 1<<20 {
 		t.Errorf("peakRSS of this process = %d, %v", rss, err)
+	}
+}
+
+func TestRoundsPerQuery(t *testing.T) {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ms := func(n int) time.Time { return base.Add(time.Duration(n) * time.Millisecond) }
+	req := func(start, end int) emulator.Request { return emulator.Request{Start: ms(start), End: ms(end)} }
+	spans := []span{{ms(0), ms(120)}, {ms(200), ms(260)}, {ms(300), ms(360)}}
+	// Query 1: two calls together, then one after them; queries 2 and 3: one round each.
+	log := []emulator.Request{req(301, 351), req(201, 251), req(1, 50), req(2, 51), req(60, 110), req(302, 352)}
+	mean, most := roundsPerQuery(spans, log, false)
+	if mean != 4.0/3 || most != 2 {
+		t.Errorf("mean %.3f max %d, want 1.333 and 2", mean, most)
+	}
+	// A trimmed log that starts at query 2's call: query 2 may have lost calls with the dropped
+	// entries, so only query 3 counts.
+	trimmed := []emulator.Request{req(201, 251), req(301, 351), req(302, 352)}
+	if mean, most := roundsPerQuery(spans, trimmed, true); mean != 1 || most != 1 {
+		t.Errorf("trimmed: mean %.2f max %d, want query 3's 1", mean, most)
 	}
 }
