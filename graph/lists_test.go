@@ -419,3 +419,41 @@ func uniq(ids []string) map[string]bool {
 	}
 	return m
 }
+
+func TestGuestSeesNullsNotErrors(t *testing.T) {
+	// A consultant from another organization is a member of the project, but not of its parent
+	// program, and the Users API does not return the host organization's people to it.
+	e := newEnv(t)
+	var guest string
+	for _, u := range e.emu.DemoUsers() {
+		if u.ID == e.show.GuestID {
+			guest = u.Token
+		}
+	}
+	if guest == "" {
+		t.Fatal("the showcase guest has no token")
+	}
+	resp := e.query(t, guest, `query Guest($it: ID!) { itwin(id: $it) { displayName parentId parent { id } account { displayName }
+	  createdByUser { id } members(first: 3) { nodes { email user { id } } } } }`, map[string]any{"it": e.show.ITwinID})
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	var got struct {
+		DisplayName   string
+		ParentID      *string
+		Parent        *struct{ ID string }
+		Account       struct{ DisplayName string }
+		CreatedByUser *struct{ ID string }
+		Members       struct {
+			Nodes []struct {
+				Email string
+				User  *struct{ ID string }
+			}
+		}
+	}
+	resp.field(t, "itwin", &got)
+	if got.ParentID == nil || got.Parent != nil || got.CreatedByUser != nil || got.Account.DisplayName != "Contoso Engineering" ||
+		len(got.Members.Nodes) != 3 || got.Members.Nodes[0].Email == "" || got.Members.Nodes[0].User != nil {
+		t.Errorf("guest's view: %+v", got)
+	}
+}
