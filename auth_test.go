@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +33,25 @@ func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]strin
 	for k, v := range extra {
 		env[k] = v
 	}
-	return startGateway(t, env)
+	g := startGateway(t, env)
+	// The token is fetched once at startup, in the background; wait for that fetch to end so
+	// tests count only the calls their requests cause.
+	for start := time.Now(); emu.Calls(emulator.EndpointToken) == 0 && time.Since(start) < 5*time.Second; {
+		time.Sleep(5 * time.Millisecond)
+	}
+	waitTokenSettled(t, g)
+	return g
+}
+
+// waitTokenSettled waits until the token source is no longer fetching: /readyz reports a token, or
+// the fetch has failed (a test of bad credentials).
+func waitTokenSettled(t *testing.T, g *runningGateway) {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
+		if _, body := get(t, g.url+"/readyz"); !strings.Contains(body, "service token") || g.logs.find("the token endpoint gave no platform token; backing off") != nil {
+			return
+		}
+	}
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -90,8 +109,8 @@ func TestServiceMode(t *testing.T) {
 		if !strings.Contains(body, "Millbrook Viaduct Retrofit") || !strings.Contains(body, `"user":null`) || strings.Contains(body, "errors") {
 			t.Errorf("aggregation in service mode: %s", body)
 		}
-		if n := emu.Calls(emulator.EndpointToken); n != 1 {
-			t.Errorf("token endpoint called %d times for 4 queries, want 1 (cached)", n)
+		if n := emu.Calls(emulator.EndpointToken); n != 0 {
+			t.Errorf("token endpoint called %d times for 4 queries, want 0 (fetched once at startup, then reused)", n)
 		}
 		// A caller's own Authorization header is not what goes upstream in service mode.
 		body = post(t, g.url, show.Token, me, "X-Api-Key", keyOne)
@@ -164,8 +183,10 @@ func TestServiceModeWithBadCredentials(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(string(body), "UPSTREAM_UNAVAILABLE") {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
-	if status, _ := get(t, g.url+"/readyz"); status != 503 {
-		t.Errorf("/readyz = %d with credentials IMS refuses, want 503", status)
+	// Readiness is about this replica, not the token endpoint: taking every replica out of the
+	// Service would not bring a token back. The body says what is wrong.
+	if status, body := get(t, g.url+"/readyz"); status != 200 || !strings.Contains(body, "service token") {
+		t.Errorf("/readyz = %d %q with credentials IMS refuses, want 200 naming the token", status, body)
 	}
 	if strings.Contains(g.logs.String(), "wrong-secret-value") {
 		t.Error("the client secret reached the logs")
@@ -181,10 +202,102 @@ func TestReadiness(t *testing.T) {
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()
 	down := startGateway(t, map[string]string{"BENTLEY_API_URL": gone.URL})
-	if status, body := get(t, down.url+"/readyz"); status != 503 {
-		t.Errorf("/readyz with the upstream down = %d %s", status, body)
+	if status, body := get(t, down.url+"/readyz"); status != 200 {
+		t.Errorf("/readyz with the upstream down = %d %s; an outage must not take every replica out", status, body)
 	}
 	if status, _ := get(t, down.url+"/healthz"); status != 200 {
 		t.Errorf("/healthz must stay 200 (liveness) with the upstream down, got %d", status)
+	}
+}
+
+// timedPosts sends n concurrent service-mode queries and returns each one's status and duration.
+func timedPosts(t *testing.T, g *runningGateway, n int) (statuses []int, slowest time.Duration) {
+	t.Helper()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			req, _ := http.NewRequest("POST", g.url+"/graphql", strings.NewReader(`{"query":"query Me { me { id } }"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Api-Key", keyOne)
+			resp, err := http.DefaultClient.Do(req)
+			took := time.Since(start)
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+			mu.Lock()
+			statuses = append(statuses, status)
+			slowest = max(slowest, took)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return statuses, slowest
+}
+
+func TestTokenEndpointOutages(t *testing.T) {
+	for _, fault := range []emulator.Fault{
+		{Endpoint: emulator.EndpointToken, Kind: emulator.FaultHang},
+		{Endpoint: emulator.EndpointToken, Kind: emulator.FaultStatus, Status: 500},
+	} {
+		name := "hanging"
+		if fault.Kind == emulator.FaultStatus {
+			name = "failing"
+		}
+		t.Run(name, func(t *testing.T) {
+			emu := emulator.New()
+			emu.SetTokenLifetime(2 * time.Second) // refresh due after 1.6 s, expired after 2 s
+			g := serviceGateway(t, emu, nil)
+			defer emu.Close()
+			start := time.Now()
+			emu.Inject(fault)
+
+			// A valid token past its refresh point: the refresh fails in the background while every
+			// request goes on with the valid token, none waiting for the token endpoint.
+			time.Sleep(time.Until(start.Add(1700 * time.Millisecond)))
+			statuses, slowest := timedPosts(t, g, 10)
+			for _, s := range statuses {
+				if s != 200 {
+					t.Errorf("with a valid token: statuses %v", statuses)
+					break
+				}
+			}
+			if slowest > time.Second {
+				t.Errorf("with a valid token, a request took %s: it waited for the token endpoint", slowest)
+			}
+
+			// Expired, and no new token to be had: every request fails fast with 503.
+			time.Sleep(time.Until(start.Add(2300 * time.Millisecond)))
+			before := emu.Calls(emulator.EndpointToken)
+			for round := 0; round < 3; round++ {
+				statuses, slowest = timedPosts(t, g, 10)
+				for _, s := range statuses {
+					if s != 503 {
+						t.Errorf("with an expired token: statuses %v, want 503 each", statuses)
+						break
+					}
+				}
+				if slowest > 1500*time.Millisecond {
+					t.Errorf("with an expired token, a request took %s: requests queue behind the token endpoint", slowest)
+				}
+			}
+			// 30 refused requests, and the token endpoint is not called once per request.
+			if n := emu.Calls(emulator.EndpointToken) - before; n > 2 {
+				t.Errorf("token endpoint called %d times for 30 requests; failures must back off", n)
+			}
+			// /readyz never waits for it.
+			readyStart := time.Now()
+			if status, _ := get(t, g.url+"/readyz"); status != 200 || time.Since(readyStart) > 200*time.Millisecond {
+				t.Errorf("/readyz: %d after %s", status, time.Since(readyStart))
+			}
+			if logs := g.logs.String(); strings.Contains(logs, "unexpected condition") {
+				t.Error("the token endpoint's error body reached the log")
+			}
+		})
 	}
 }

@@ -32,9 +32,13 @@ var settings = []setting{
 	{"GATEWAY_ALLOW_ANONYMOUS", "gateway-allow-anonymous", "false", "service mode: act for callers without an API key (explicit opt-out)"},
 	{"UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a read on 429, 502, 503, 504 or a connection error (0 for none)"},
 	{"UPSTREAM_MAX_CONCURRENCY", "upstream-max-concurrency", "128", "most upstream calls in flight at once, across all callers"},
-	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make; fields past it get REQUEST_LIMIT_EXCEEDED"},
+	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", "32", "most of those calls one caller (one token, or one API key in service mode) may hold"},
+	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
+	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", "0.2", "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body; larger ones get 413"},
+	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests served at once; others wait up to 2s, then get 503 OVERLOADED"},
+	{"QUERY_CACHE_BYTES", "query-cache-bytes", "33554432", "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
 	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
 	{"MAX_DEPTH", "max-depth", "10", "deepest field nesting (introspection not counted)"},
 	{"MAX_ALIASES", "max-aliases", "100", "most aliased fields in one operation"},
@@ -44,11 +48,13 @@ var settings = []setting{
 	{"GRAPHIQL", "graphiql", "true", "serve GraphiQL at /"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
+	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
 	{"CACHE_TTL", "cache-ttl", "0s", "keep successful upstream answers this long, per credential; 0s turns the cache off"},
 	{"CACHE_MAX_ENTRIES", "cache-max-entries", "10000", "most answers the cache holds"},
 	{"CACHE_MAX_BYTES", "cache-max-bytes", "67108864", "most bytes of answers the cache holds"},
-	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries on SIGINT/SIGTERM"},
+	{"DRAIN_DELAY", "drain-delay", "5s", "on SIGTERM, how long /readyz fails while requests are still served, before new connections are refused"},
+	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries after the drain delay"},
 	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
@@ -71,6 +77,12 @@ type config struct {
 	graphiql        bool
 	corsOrigins     []string
 	apqCacheSize    int
+	apqCacheBytes   int
+	queryCacheBytes int
+	maxInFlight     int
+	drainDelay      time.Duration
+	retryBudget     float64
+	perCaller       int
 	clientID        string
 	clientSecret    string
 	tokenURL        string
@@ -134,6 +146,10 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		dst *int
 	}{
 		{"UPSTREAM_MAX_CONCURRENCY", &cfg.maxConcurrency},
+		{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", &cfg.perCaller},
+		{"MAX_IN_FLIGHT", &cfg.maxInFlight},
+		{"QUERY_CACHE_BYTES", &cfg.queryCacheBytes},
+		{"APQ_CACHE_BYTES", &cfg.apqCacheBytes},
 		{"UPSTREAM_CALL_BUDGET", &cfg.limits.CallBudget},
 		{"MAX_COMPLEXITY", &cfg.limits.MaxComplexity},
 		{"MAX_DEPTH", &cfg.limits.MaxDepth},
@@ -180,6 +196,15 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.shutdownTimeout, err = positiveDuration("SHUTDOWN_TIMEOUT", get("SHUTDOWN_TIMEOUT")); err != nil {
 		return config{}, err
+	}
+	if cfg.drainDelay, err = time.ParseDuration(get("DRAIN_DELAY")); err != nil || cfg.drainDelay < 0 {
+		return config{}, fmt.Errorf("DRAIN_DELAY: %q is not a duration such as 5s (0s for none)", get("DRAIN_DELAY"))
+	}
+	if cfg.retryBudget, err = strconv.ParseFloat(get("UPSTREAM_RETRY_BUDGET"), 64); err != nil || cfg.retryBudget < 0 || cfg.retryBudget > 1 {
+		return config{}, fmt.Errorf("UPSTREAM_RETRY_BUDGET: %q is not a fraction from 0 to 1", get("UPSTREAM_RETRY_BUDGET"))
+	}
+	if cfg.perCaller > cfg.maxConcurrency {
+		return config{}, fmt.Errorf("UPSTREAM_MAX_CONCURRENCY_PER_CALLER %d exceeds UPSTREAM_MAX_CONCURRENCY %d", cfg.perCaller, cfg.maxConcurrency)
 	}
 	switch cfg.logFormat = get("LOG_FORMAT"); cfg.logFormat {
 	case "json", "text", "auto":

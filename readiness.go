@@ -1,61 +1,40 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"sync"
-	"time"
-
-	"github.com/itwin-graphql/gateway/bentley"
+	"sync/atomic"
 )
 
-// readinessTTL is how long a readiness verdict is reused: probes come every few seconds and must
-// not become load on the platform.
-const readinessTTL = 5 * time.Second
-
-// readiness answers /readyz: 200 when the platform answers HTTP at all and, in service mode, a
-// token can be obtained; 503 otherwise, with the reason.
+// readiness answers /readyz with Kubernetes semantics: 200 while this replica should get traffic
+// (it has started and is not draining), 503 once shutdown has begun. Nothing a client sends can
+// change the answer, and it never waits on the network: an outage of the platform or of the token
+// endpoint would otherwise take every replica out of the Service at once, which helps nobody. Those
+// show in the upstream metrics and the logs instead; the body reports the service token's state
+// for people reading it.
 type readiness struct {
-	client *bentley.Client
-	tokens *serviceTokens // nil in pass-through mode
-
-	mu      sync.Mutex
-	checked time.Time
-	problem string
+	tokens   *serviceTokens // nil in pass-through mode
+	draining atomic.Bool
 }
 
-func newReadiness(client *bentley.Client, tokens *serviceTokens) *readiness {
-	return &readiness{client: client, tokens: tokens}
+func newReadiness(tokens *serviceTokens) *readiness {
+	return &readiness{tokens: tokens}
 }
+
+// drain makes /readyz fail from now on, so endpoints stop routing here before the server stops.
+func (rd *readiness) drain() { rd.draining.Store(true) }
 
 func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rd.mu.Lock()
-	if time.Since(rd.checked) > readinessTTL {
-		rd.problem = rd.check(r.Context())
-		rd.checked = time.Now()
-	}
-	problem := rd.problem
-	rd.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if problem != "" {
+	w.Header().Set("Cache-Control", "no-store")
+	if rd.draining.Load() {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "not ready: "+problem+"\n")
+		_, _ = io.WriteString(w, "not ready: draining for shutdown\n")
 		return
 	}
-	_, _ = io.WriteString(w, "ready\n")
-}
-
-func (rd *readiness) check(ctx context.Context) string {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := rd.client.Ping(ctx); err != nil {
-		return "the iTwin Platform is unreachable"
+	body := "ready\n"
+	if rd.tokens != nil && !rd.tokens.Ready() {
+		body += "service token: none valid yet; service-mode requests get 503 until one is obtained\n"
 	}
-	if rd.tokens != nil {
-		if _, err := rd.tokens.Token(); err != nil {
-			return "no platform token can be obtained"
-		}
-	}
-	return ""
+	_, _ = io.WriteString(w, body)
 }

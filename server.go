@@ -48,12 +48,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer gw.close()
-	return serve(ctx, cfg, logger, gw.handler)
+	return serve(ctx, cfg, logger, gw.handler, gw.ready.drain)
 }
 
-// serve listens and serves handler until ctx is done, then shuts down gracefully: new
-// connections are refused at once and in-flight requests get SHUTDOWN_TIMEOUT to finish.
-func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Handler) error {
+// serve listens and serves handler until ctx is done, then shuts down gracefully in the order
+// Kubernetes needs: drain() makes /readyz fail, the server keeps serving for DRAIN_DELAY while
+// endpoints stop routing here, then new connections are refused and in-flight requests get
+// SHUTDOWN_TIMEOUT to finish.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Handler, drain func()) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -75,6 +77,15 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Ha
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	drain()
+	if cfg.drainDelay > 0 {
+		logger.Info("draining: /readyz fails, requests are still served", "drain_delay", cfg.drainDelay.String())
+		select {
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(cfg.drainDelay):
+		}
 	}
 	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)

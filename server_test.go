@@ -83,7 +83,8 @@ func (s *logSink) String() string {
 
 func startGateway(t *testing.T, env map[string]string, args ...string) *runningGateway {
 	t.Helper()
-	base := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+	// No drain delay unless a test asks for one: every stop would otherwise wait it out.
+	base := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json", "DRAIN_DELAY": "0s"}
 	for k, v := range env {
 		base[k] = v
 	}
@@ -315,7 +316,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	logs := &logSink{ready: make(chan map[string]any, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	env := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json", "BENTLEY_API_URL": upstream.URL, "SHUTDOWN_TIMEOUT": "5s"}
+	env := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "LOG_FORMAT": "json", "BENTLEY_API_URL": upstream.URL, "SHUTDOWN_TIMEOUT": "5s", "DRAIN_DELAY": "0s"}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, logs) }()
 	url := "http://" + (<-logs.ready)["addr"].(string)
@@ -400,5 +401,49 @@ func TestShutdownGraceRunsOut(t *testing.T) {
 	}
 	if g.logs.find("grace period over; closing the remaining connections") == nil {
 		t.Error("no warning logged when the grace period ran out")
+	}
+}
+
+func TestDrainBeforeShutdown(t *testing.T) {
+	// On SIGTERM readiness fails first; requests are still served for DRAIN_DELAY, while the
+	// endpoints stop routing here; only then are new connections refused.
+	g := startGateway(t, map[string]string{"DRAIN_DELAY": "1500ms"})
+	if status, _ := get(t, g.url+"/readyz"); status != 200 {
+		t.Fatalf("/readyz before shutdown: %d", status)
+	}
+	start := time.Now()
+	g.cancel()
+	for {
+		status, _ := get(t, g.url+"/readyz")
+		if status == 503 {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatal("/readyz still ready a second after SIGTERM")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Still served while draining, on a new connection.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	req, _ := http.NewRequest("POST", g.url+"/graphql", strings.NewReader(`{"query":"query Me { me { email } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("a request while draining: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if elapsed := time.Since(start); !strings.Contains(string(body), "ada.lovelace") || elapsed > 1400*time.Millisecond {
+		t.Errorf("while draining (%s after SIGTERM): %d %s", elapsed, resp.StatusCode, body)
+	}
+	select {
+	case err := <-g.done:
+		if took := time.Since(start); err != nil || took < 1500*time.Millisecond {
+			t.Errorf("run returned %v after %s; want nil after the 1.5s drain delay", err, took)
+		}
+		g.done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return")
 	}
 }

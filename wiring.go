@@ -18,6 +18,7 @@ import (
 // gateway is the wired service: its routes and what to release when it stops.
 type gateway struct {
 	handler http.Handler
+	ready   *readiness
 	closers []func()
 }
 
@@ -103,7 +104,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	var tokens *serviceTokens
 	if cfg.clientID != "" {
 		// Detached from ctx's cancellation: queries still finishing during shutdown need tokens.
-		tokens = newServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL)
+		tokens = newServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL, logger)
 		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
 		logger.Info("service mode: calling the platform with the gateway's own client credentials",
 			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
@@ -119,10 +120,14 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		Observer:             m,
 		CORSAllowedOrigins:   cfg.corsOrigins,
 		APQCacheSize:         cfg.apqCacheSize,
+		APQCacheBytes:        int64(cfg.apqCacheBytes),
+		QueryCacheBytes:      int64(cfg.queryCacheBytes),
+		MaxInFlight:          cfg.maxInFlight,
 		Authenticate:         authenticate,
 		TracerProvider:       tracerProvider,
 	})))
-	mux.Handle("GET /readyz", newReadiness(client, tokens))
+	gw.ready = newReadiness(tokens)
+	mux.Handle("GET /readyz", gw.ready)
 	mux.Handle("GET /metrics", m.handler())
 	if cfg.graphiql {
 		demoToken := show.Token

@@ -9,7 +9,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
@@ -19,7 +18,23 @@ import (
 
 // queryCacheSize is how many parsed and validated query documents are kept: a deployment's
 // clients send a small, fixed set of queries, so parsing is paid once per distinct query.
+// QueryCacheBytes bounds them too.
 const queryCacheSize = 1000
+
+// Defaults of the memory bounds; see Options.
+const (
+	DefaultQueryCacheBytes = 32 << 20
+	DefaultAPQCacheBytes   = 8 << 20
+	DefaultMaxInFlight     = 64
+)
+
+// astBytesPerQueryByte and astBytesPerToken estimate a parsed document's heap from its text: a
+// dense document's AST measured about 23 bytes per byte of text (76 per token), and a sparse one
+// (a long comment or string) is bounded by its token count instead.
+const (
+	astBytesPerQueryByte = 25
+	astBytesPerToken     = 120
+)
 
 // DefaultRequestTimeout bounds one GraphQL request, upstream retries included.
 const DefaultRequestTimeout = 30 * time.Second
@@ -45,6 +60,14 @@ type Options struct {
 	CORSAllowedOrigins []string
 	// APQCacheSize is how many automatic persisted queries are kept; DefaultAPQCacheSize when 0.
 	APQCacheSize int
+	// APQCacheBytes bounds the persisted queries' text; DefaultAPQCacheBytes when 0.
+	APQCacheBytes int64
+	// QueryCacheBytes bounds the parsed-query cache, estimated from each document's size and
+	// tokens; DefaultQueryCacheBytes when 0.
+	QueryCacheBytes int64
+	// MaxInFlight bounds the GraphQL requests served at once; those past it get 503 with
+	// OVERLOADED at once. DefaultMaxInFlight when 0.
+	MaxInFlight int
 	// Authenticate picks each request's platform token; PassThrough when nil.
 	Authenticate Authenticate
 	// TracerProvider, when set, gets a span per GraphQL operation.
@@ -63,10 +86,11 @@ func NewHandler(opts Options) http.Handler {
 	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
 	return cors(opts.CORSAllowedOrigins,
 		observe(opts.Logger, opts.Observer,
-			overHTTP(opts.Limits.MaxTokens,
-				withTimeout(opts.RequestTimeout,
-					limitBody(opts.Limits.MaxBodyBytes,
-						Middleware(opts.Client, opts.Authenticate, loaders, srv))))))
+			limitInFlight(opts.MaxInFlight,
+				overHTTP(opts.Limits.MaxTokens,
+					withTimeout(opts.RequestTimeout,
+						limitBody(opts.Limits.MaxBodyBytes,
+							Middleware(opts.Client, opts.Authenticate, loaders, srv)))))))
 }
 
 func (o Options) withDefaults() Options {
@@ -82,6 +106,15 @@ func (o Options) withDefaults() Options {
 	if o.APQCacheSize <= 0 {
 		o.APQCacheSize = DefaultAPQCacheSize
 	}
+	if o.APQCacheBytes <= 0 {
+		o.APQCacheBytes = DefaultAPQCacheBytes
+	}
+	if o.QueryCacheBytes <= 0 {
+		o.QueryCacheBytes = DefaultQueryCacheBytes
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	o.Limits = o.Limits.withDefaults()
 	return o
 }
@@ -93,18 +126,26 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	queries := newSizedLRU[*ast.QueryDocument](queryCacheSize, opts.QueryCacheBytes)
+	maxTokens := int64(opts.Limits.MaxTokens)
+	queries.cost = func(q string, _ *ast.QueryDocument) int64 {
+		return int64(len(q)) + min(astBytesPerQueryByte*int64(len(q)), astBytesPerToken*maxTokens)
+	}
+	srv.SetQueryCache(queries)
 	// Apollo's automatic persisted queries: a client sends a query's hash, and the query itself
-	// only the first time. In memory, least recently used evicted first.
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)})
+	// only the first time. Stored once validated, bounded in entries and bytes.
+	apq := newPersistedQueries(opts.APQCacheSize, opts.APQCacheBytes)
+	apq.cache.cost = func(hash, q string) int64 { return int64(len(hash) + len(q)) }
+	srv.Use(apq)
+	// The document check before validation: it is linear, and it keeps fragment bombs from
+	// gqlparser's validation and gqlgen's complexity walk, introspection included.
+	srv.Use(newDocumentLimit(opts.Limits, !opts.DisableIntrospection))
 	srv.SetParserTokenLimit(opts.Limits.MaxTokens)
 	if opts.DisableIntrospection {
 		srv.SetDisableSuggestion(true)
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	// The shape check first: it is linear, and it keeps fragment bombs from the complexity walk.
-	srv.Use(shapeLimit{maxDepth: opts.Limits.MaxDepth, maxAliases: opts.Limits.MaxAliases, maxFields: opts.Limits.MaxComplexity})
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	if opts.TracerProvider != nil {
 		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
@@ -113,6 +154,39 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv
+}
+
+// CodeOverloaded refuses a request past MaxInFlight: retry shortly, or on another replica.
+const CodeOverloaded = "OVERLOADED"
+
+// inFlightWait is how long a request waits for a free slot before it is refused. A waiting
+// request has not read its body yet: waiting costs a goroutine, not a document's memory.
+const inFlightWait = 2 * time.Second
+
+// limitInFlight serves at most max requests at once; a request past it waits up to inFlightWait
+// for a slot and is then answered 503 with Retry-After, so the memory bodies and parsed
+// documents can take is bounded by configuration, not by traffic.
+func limitInFlight(max int, next http.Handler) http.Handler {
+	slots := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+		default:
+			t := time.NewTimer(inFlightWait)
+			defer t.Stop()
+			select {
+			case slots <- struct{}{}:
+			case <-t.C:
+				w.Header().Set("Retry-After", "1")
+				writeRequestError(w, http.StatusServiceUnavailable, CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
+				return
+			case <-r.Context().Done():
+				return // the client left
+			}
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withTimeout gives each request a deadline; upstream calls and retries stay inside it.

@@ -2,18 +2,12 @@ package graph
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync/atomic"
-
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/itwin-graphql/gateway/graph/model"
 )
@@ -130,96 +124,6 @@ func complexity() ComplexityRoot {
 	c.ITwin.Members = func(child int, first *int, _ *string) int { return page(child, first) }
 	c.Member.User = batched
 	return c
-}
-
-// shapeLimit is a handler extension that refuses, before anything is resolved or costed, an
-// operation nested deeper than maxDepth, with more than maxAliases aliased fields, or selecting
-// more than maxFields fields once fragments are expanded. It runs before gqlgen's complexity
-// walk, which expands fragment spreads afresh at every use: a chain of fragments that each
-// spread the next twice doubles with every link, and would take that walk exponential time.
-type shapeLimit struct{ maxDepth, maxAliases, maxFields int }
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = shapeLimit{}
-
-func (shapeLimit) ExtensionName() string                          { return "ShapeLimit" }
-func (shapeLimit) Validate(schema graphql.ExecutableSchema) error { return nil }
-
-func (s shapeLimit) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
-	if rc.Operation == nil {
-		return nil
-	}
-	m := measurer{fragments: rc.Doc.Fragments, memo: map[string]shape{}, visiting: map[string]bool{}}
-	sh := m.selectionSet(rc.Operation.SelectionSet)
-	limit := func(code, format string, args ...any) *gqlerror.Error {
-		err := gqlerror.Errorf(format, args...)
-		err.Extensions = map[string]any{"code": code}
-		return err
-	}
-	switch {
-	case sh.fields > s.maxFields:
-		return limit(CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", s.maxFields)
-	case sh.depth > s.maxDepth:
-		return limit(CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, s.maxDepth)
-	case sh.aliases > s.maxAliases:
-		return limit(CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, s.maxAliases)
-	}
-	return nil
-}
-
-// shape is what the limits look at in a selection set: its field depth, and how many aliased
-// fields and fields in all it holds with fragments expanded.
-type shape struct{ depth, aliases, fields int }
-
-// saturation caps the counts, so a fragment bomb cannot overflow them.
-const saturation = 1 << 40
-
-func (a shape) plus(b shape) shape {
-	return shape{depth: max(a.depth, b.depth), aliases: min(a.aliases+b.aliases, saturation), fields: min(a.fields+b.fields, saturation)}
-}
-
-// measurer measures selection sets, each fragment once: linear in the document's size however
-// often fragments are spread.
-type measurer struct {
-	fragments ast.FragmentDefinitionList
-	memo      map[string]shape
-	visiting  map[string]bool // validation refuses fragment cycles; this guards against them anyway
-}
-
-func (m measurer) selectionSet(sel ast.SelectionSet) shape {
-	var out shape
-	for _, s := range sel {
-		switch s := s.(type) {
-		case *ast.Field:
-			if strings.HasPrefix(s.Name, "__") {
-				continue // introspection has its own switch
-			}
-			child := m.selectionSet(s.SelectionSet)
-			f := shape{depth: child.depth + 1, aliases: child.aliases, fields: min(child.fields+1, saturation)}
-			if s.Alias != "" && s.Alias != s.Name {
-				f.aliases++
-			}
-			out = out.plus(f)
-		case *ast.InlineFragment:
-			out = out.plus(m.selectionSet(s.SelectionSet))
-		case *ast.FragmentSpread:
-			sh, ok := m.memo[s.Name]
-			if !ok {
-				def := m.fragments.ForName(s.Name)
-				if def == nil || m.visiting[s.Name] {
-					continue
-				}
-				m.visiting[s.Name] = true
-				sh = m.selectionSet(def.SelectionSet)
-				delete(m.visiting, s.Name)
-				m.memo[s.Name] = sh
-			}
-			out = out.plus(sh)
-		}
-	}
-	return out
 }
 
 // errBudgetExceeded is returned for upstream calls past the operation's budget.

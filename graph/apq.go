@@ -1,0 +1,87 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// persistedQueries serves Apollo's automatic persisted queries: a client sends a query's SHA-256,
+// and the query itself only when the server does not know the hash yet. gqlgen's own extension
+// stores every query it is sent before parsing it; this one stores a query only once it has parsed
+// and validated (MutateOperationContext runs after validation), in a cache bounded in bytes, so
+// invalid or oversized documents never take memory beyond their own request.
+type persistedQueries struct {
+	cache *sizedLRU[string]
+}
+
+// Codes of the APQ protocol, which Apollo clients branch on.
+const (
+	CodePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
+	CodeBadRequest             = "BAD_REQUEST"
+)
+
+func newPersistedQueries(maxEntries int, maxBytes int64) persistedQueries {
+	return persistedQueries{cache: newSizedLRU[string](maxEntries, maxBytes)}
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+	graphql.OperationContextMutator
+} = persistedQueries{}
+
+func (persistedQueries) ExtensionName() string                          { return "AutomaticPersistedQuery" }
+func (persistedQueries) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+// apqHash reads the persistedQuery extension: its hash, whether it is there, and an error when it
+// is malformed or of another version.
+func apqHash(ext map[string]any) (string, bool, *gqlerror.Error) {
+	raw, ok := ext["persistedQuery"]
+	if !ok || raw == nil {
+		return "", false, nil
+	}
+	m, _ := raw.(map[string]any)
+	hash, _ := m["sha256Hash"].(string)
+	if hash == "" {
+		return "", true, limitError(CodeBadRequest, "extensions.persistedQuery needs a sha256Hash")
+	}
+	if fmt.Sprint(m["version"]) == "1" { // a json.Number, an int or a float, as decoders give it
+		return hash, true, nil
+	}
+	return "", true, limitError(CodeBadRequest, "extensions.persistedQuery.version must be 1")
+}
+
+func (p persistedQueries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	hash, ok, err := apqHash(params.Extensions)
+	if !ok || err != nil {
+		return err
+	}
+	if params.Query == "" {
+		q, found := p.cache.Get(ctx, hash)
+		if !found {
+			return limitError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
+		}
+		params.Query = q
+		return nil
+	}
+	sum := sha256.Sum256([]byte(params.Query))
+	if hex.EncodeToString(sum[:]) != hash {
+		return limitError(CodeBadRequest, "extensions.persistedQuery.sha256Hash does not match the query")
+	}
+	return nil
+}
+
+// MutateOperationContext stores a query sent with its hash, now that it has parsed and validated.
+func (p persistedQueries) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
+	if hash, ok, _ := apqHash(rc.Extensions); ok {
+		if _, known := p.cache.Get(ctx, hash); !known {
+			p.cache.Add(ctx, hash, rc.RawQuery)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package graph
+
+import (
+	"container/list"
+	"context"
+	"sync"
+)
+
+// sizedLRU is a least-recently-used cache bounded by entries and by an estimate of the bytes it
+// holds, so what it keeps is bounded by configuration, not by traffic: a thousand distinct 1 MB
+// documents cannot pin a gigabyte. It implements gqlgen's graphql.Cache.
+type sizedLRU[V any] struct {
+	maxEntries int
+	maxBytes   int64
+	// cost estimates the bytes an entry holds; the key's length when nil.
+	cost func(key string, v V) int64
+
+	mu    sync.Mutex
+	bytes int64
+	order *list.List // front: most recently used
+	items map[string]*list.Element
+}
+
+type sizedEntry[V any] struct {
+	key  string
+	v    V
+	cost int64
+}
+
+func newSizedLRU[V any](maxEntries int, maxBytes int64) *sizedLRU[V] {
+	return &sizedLRU[V]{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+}
+
+// Get returns the value for key and marks it recently used.
+func (c *sizedLRU[V]) Get(_ context.Context, key string) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.MoveToFront(el)
+		return el.Value.(*sizedEntry[V]).v, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Add keeps value under key, evicting the least recently used entries until both bounds hold.
+// An entry larger than the byte bound on its own is not kept.
+func (c *sizedLRU[V]) Add(_ context.Context, key string, value V) {
+	cost := int64(len(key))
+	if c.cost != nil {
+		cost = c.cost(key, value)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.remove(el)
+	}
+	if cost > c.maxBytes {
+		return
+	}
+	c.items[key] = c.order.PushFront(&sizedEntry[V]{key: key, v: value, cost: cost})
+	c.bytes += cost
+	for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
+		c.remove(c.order.Back())
+	}
+}
+
+func (c *sizedLRU[V]) remove(el *list.Element) {
+	e := el.Value.(*sizedEntry[V])
+	c.order.Remove(el)
+	delete(c.items, e.key)
+	c.bytes -= e.cost
+}
+
+// Bytes reports the estimated bytes held.
+func (c *sizedLRU[V]) Bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}
