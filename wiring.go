@@ -91,6 +91,8 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		bentley.WithTimeout(cfg.upstreamTimeout),
 		bentley.WithRetries(cfg.retries),
 		bentley.WithMaxConcurrency(cfg.maxConcurrency),
+		bentley.WithMaxConcurrencyPerCaller(cfg.perCaller),
+		bentley.WithRetryBudget(cfg.retryBudget),
 		bentley.WithDedup(cfg.dedup),
 		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
 	)

@@ -63,7 +63,10 @@ type Client struct {
 	cache      *responseCache // nil: no caching
 	retries    int
 	slots      chan struct{} // bounds concurrent upstream calls; nil: unbounded
-	observer   Observer
+	perCaller  *callerSlots  // each caller's share of them; nil: none
+	// retryBudget bounds retries across the process.
+	retryBudget *retryBudget
+	observer    Observer
 }
 
 // Observer is told about every upstream call, for metrics. Nothing passed to it carries a token,
@@ -168,11 +171,12 @@ func WithUserAgent(ua string) Option {
 // NewClient returns a client for DefaultBaseURL unless options say otherwise.
 func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
-		httpClient: &http.Client{Transport: NewTransport()},
-		userAgent:  "itwin-graphql-gateway",
-		timeout:    DefaultTimeout,
-		flights:    &flightGroup{},
-		retries:    DefaultRetries,
+		httpClient:  &http.Client{Transport: NewTransport()},
+		userAgent:   "itwin-graphql-gateway",
+		timeout:     DefaultTimeout,
+		flights:     &flightGroup{},
+		retries:     DefaultRetries,
+		retryBudget: newRetryBudget(DefaultRetryRatio),
 	}
 	if err := WithBaseURL(DefaultBaseURL)(c); err != nil {
 		return nil, err
@@ -222,6 +226,8 @@ type request struct {
 	body     []byte
 	// credential is the hash of the bearer token, for keys of shared state.
 	credential string
+	// caller is whose share of the upstream slots the call takes (WithCaller).
+	caller string
 }
 
 // newRequest builds a request for path, relative to the base URL, with the API's media type.
@@ -257,7 +263,11 @@ func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return &request{Request: req, endpoint: endpoint, body: buf, credential: cred.hash}, nil
+	caller, _ := ctx.Value(callerKey{}).(string)
+	if caller == "" {
+		caller = cred.hash
+	}
+	return &request{Request: req, endpoint: endpoint, body: buf, credential: cred.hash, caller: caller}, nil
 }
 
 // do sends req and decodes a 2xx JSON answer into v. Any other answer becomes a *Error; an
@@ -290,6 +300,9 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		}
 	}
 	for attempt := 0; ; attempt++ {
+		if attempt == 0 {
+			c.retryBudget.attempted()
+		}
 		res, err := c.attempt(req, key)
 		if !retryable(res, err) || attempt >= c.retries {
 			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
@@ -299,6 +312,14 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		}
 		wait := retryDelay(res, attempt)
 		if !c.fitsIn(ctx, wait) {
+			return res, err
+		}
+		// A retry spends the request's budget of upstream attempts and the process's retry
+		// budget; without both, the failure stands.
+		if !c.retryBudget.allow() {
+			return res, err
+		}
+		if b := budgetFrom(ctx); b != nil && b.Take() != nil {
 			return res, err
 		}
 		if c.observer != nil {
@@ -327,7 +348,7 @@ func (c *Client) attempt(req *request, key string) (*rawResponse, error) {
 // roundTrip makes one upstream call under ctx and the per-call deadline, and reads the answer
 // through the size limit.
 func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, error) {
-	release, err := c.acquire(ctx)
+	release, err := c.acquire(ctx, req.caller)
 	if err != nil {
 		return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, err)
 	}

@@ -96,15 +96,24 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// acquire takes a slot for one upstream call, waiting while every slot is taken.
-func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+// acquire takes a slot for one upstream call: first one of the caller's share, then one of the
+// global bound, waiting while either is full. A caller at its share waits without holding a
+// global slot, so it never keeps other callers waiting.
+func (c *Client) acquire(ctx context.Context, caller string) (release func(), err error) {
+	releaseCaller := func() {}
+	if c.perCaller != nil {
+		if releaseCaller, err = c.perCaller.acquire(ctx, caller); err != nil {
+			return nil, err
+		}
+	}
 	if c.slots == nil {
-		return func() {}, nil
+		return releaseCaller, nil
 	}
 	select {
 	case c.slots <- struct{}{}:
-		return func() { <-c.slots }, nil
+		return func() { <-c.slots; releaseCaller() }, nil
 	case <-ctx.Done():
+		releaseCaller()
 		return nil, context.Cause(ctx)
 	}
 }

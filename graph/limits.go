@@ -136,6 +136,9 @@ type callBudget struct {
 	calls atomic.Int64 // calls actually made
 }
 
+// Take spends one attempt for the platform client's retries (bentley.Budget).
+func (b *callBudget) Take() error { return b.take() }
+
 // take spends one call, or fails once the budget is spent.
 func (b *callBudget) take() error {
 	if b.max > 0 && b.used.Add(1) > b.max {

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -401,6 +403,13 @@ func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOp
 			ctx = bentley.WithToken(ctx, token)
 		}
 		l := NewLoaders(client, opts)
+		// Retries spend the request's budget too, and the caller's share of upstream slots is
+		// keyed by who sent the request: the API key in service mode (where every caller has the
+		// same platform token), else the token's hash (the client's default).
+		ctx = bentley.WithBudget(ctx, l.budget)
+		if key := r.Header.Get("X-Api-Key"); key != "" && token != "" {
+			ctx = bentley.WithCaller(ctx, callerHash(key))
+		}
 		if rec := recordFrom(ctx); rec != nil {
 			rec.mu.Lock()
 			rec.loaders = l
@@ -409,6 +418,12 @@ func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOp
 		ctx = context.WithValue(ctx, loadersKey{}, l)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// callerHash names a caller in shared state without keeping its secret.
+func callerHash(secret string) string {
+	sum := sha256.Sum256([]byte("caller\x00" + secret))
+	return hex.EncodeToString(sum[:])
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer <token>" header.

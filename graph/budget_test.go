@@ -1,0 +1,132 @@
+package graph_test
+
+import (
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// wideQuery asks for n distinct iTwins by alias: n upstream GETs.
+func wideQuery(n int) string {
+	var b strings.Builder
+	b.WriteString("query Wide {")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, " t%d: itwin(id: %q) { id }", i, randomUUID())
+	}
+	return b.String() + " }"
+}
+
+func TestRetriesSpendTheRequestBudget(t *testing.T) {
+	// A platform answering 503 to everything: 60 calls with 2 retries each would be 180 attempts.
+	// The request's budget of 100 counts retries too. (The process-wide budget is opened wide
+	// here, so that only the request's budget binds.)
+	e := newEnvWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(1)},
+		withLimits(graph.Limits{CallBudget: 100}))
+	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
+	resp := e.query(t, e.show.Token, wideQuery(60), nil)
+	if len(resp.Errors) == 0 {
+		t.Fatal("no errors against a platform answering 503")
+	}
+	if n := e.emu.TotalCalls(); n > 100 {
+		t.Errorf("%d upstream attempts for one request; its budget is 100, retries included", n)
+	}
+}
+
+func TestRetryStormAddsAFifth(t *testing.T) {
+	// Dedup off, so every query makes its own four first attempts.
+	e := newEnvWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(bentley.DefaultRetryRatio), bentley.WithDedup(false)})
+	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
+	start := time.Now()
+	var wg sync.WaitGroup
+	const callers, queries = 10, 10
+	for c := 0; c < callers; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for q := 0; q < queries; q++ {
+				// Four independent reads, each awaited by its own field: four first attempts.
+				if _, err := e.post(e.show.Token, wideQuery(4), nil); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	first := callers * queries * 4
+	retries := e.emu.TotalCalls() - first
+	// A fifth of the first attempts, plus the floor: 10 saved up and 10 a second.
+	allowed := int(0.2*float64(first)) + 10 + int(10*elapsed) + 1
+	if retries > allowed || retries < 0 {
+		t.Errorf("%d retries for %d first attempts in %.1fs; the budget allows %d (without it: %d)", retries, first, elapsed, allowed, 2*first)
+	}
+	t.Logf("%d first attempts, %d retries in %.1fs", first, retries, elapsed)
+}
+
+func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
+	e := newEnvWith(t, []bentley.Option{bentley.WithMaxConcurrency(128), bentley.WithMaxConcurrencyPerCaller(32)})
+	e.emu.SetLatency(50 * time.Millisecond)
+	vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID}
+	quiet := func(n int) time.Duration {
+		var took []time.Duration
+		for i := 0; i < n; i++ {
+			start := time.Now()
+			resp, err := e.post(e.show.Token, aggregationQuery, vars)
+			if err != nil || len(resp.Errors) > 0 {
+				t.Fatalf("quiet caller: %v %+v", err, resp.Errors)
+			}
+			took = append(took, time.Since(start))
+		}
+		slices.Sort(took)
+		return took[len(took)/2]
+	}
+	solo := quiet(10)
+
+	// The noisy caller: another token, four workers sending 100 distinct iTwin reads each time.
+	var noisyToken string
+	for _, u := range e.emu.DemoUsers() {
+		if u.Token != e.show.Token {
+			noisyToken = u.Token
+			break
+		}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _ = e.post(noisyToken, wideQuery(100), nil)
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // the noisy caller holds its slots
+	busy := quiet(10)
+	close(stop)
+	wg.Wait()
+	if busy > 2*solo {
+		t.Errorf("the quiet caller's p50 went from %s alone to %s beside a noisy caller; want within 2x", solo, busy)
+	}
+	t.Logf("quiet p50: %s alone, %s beside the noisy caller", solo, busy)
+}
