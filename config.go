@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
 )
 
@@ -36,7 +37,7 @@ var settings = []setting{
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
 	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", "0.2", "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
-	{"MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body; larger ones get 413"},
+	{"MAX_BODY_BYTES", "max-body-bytes", "262144", "largest request body; larger ones get 413"},
 	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests served at once; others wait up to 2s, then get 503 OVERLOADED"},
 	{"QUERY_CACHE_BYTES", "query-cache-bytes", "33554432", "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
 	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
@@ -90,6 +91,32 @@ type config struct {
 	allowAnonymous  bool
 	logFormat       string
 	logLevel        slog.Level
+}
+
+// Estimates behind heapBound, measured or generous: a parsed document takes about 76 bytes of heap
+// per token (measured on a dense document), and the process itself (runtime, the schema, metrics,
+// tracing, idle buffers) about 40 MiB.
+const (
+	heapBase          = 40 << 20
+	astBytesPerToken  = 76
+	perRequestExtra   = 1 << 20 // a request's loaders, decoded answers and response
+	bodyCopiesAtOnce  = 3       // the body read, its decoded query, and the buffer's slack
+	parsesAtOnce      = 2       // the document check's parse and gqlgen's
+	upstreamBodyBytes = bentley.MaxResponseBytes
+)
+
+// heapBound is the most heap the settings let traffic take, whatever it sends: the process, the
+// parsed-query and APQ caches at their bounds, MAX_IN_FLIGHT requests each with the largest body
+// and the most tokens, every upstream slot holding the largest answer, and the response cache when
+// it is on. The Kubernetes manifest's memory limit is checked against it.
+func (c config) heapBound() int64 {
+	perRequest := bodyCopiesAtOnce*c.limits.MaxBodyBytes + parsesAtOnce*astBytesPerToken*int64(c.limits.MaxTokens) + perRequestExtra
+	b := heapBase + int64(c.queryCacheBytes) + int64(c.apqCacheBytes) + int64(c.maxInFlight)*perRequest +
+		int64(c.maxConcurrency)*upstreamBodyBytes
+	if c.cacheTTL > 0 {
+		b += int64(c.cacheBytes)
+	}
+	return b
 }
 
 // loadConfig reads every setting from its flag, else its environment variable, else its

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,8 +144,13 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the Deployment's environment is refused: %v", err)
 	}
-	if grace := time.Duration(d.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second; grace <= cfg.shutdownTimeout {
-		t.Errorf("terminationGracePeriodSeconds %s must exceed SHUTDOWN_TIMEOUT %s", grace, cfg.shutdownTimeout)
+	if grace := time.Duration(d.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second; grace <= cfg.drainDelay+cfg.shutdownTimeout {
+		t.Errorf("terminationGracePeriodSeconds %s must exceed DRAIN_DELAY %s + SHUTDOWN_TIMEOUT %s", grace, cfg.drainDelay, cfg.shutdownTimeout)
+	}
+	// The worst case the settings allow fits the memory limit.
+	limit, ok := mebibytes(c.Resources.Limits["memory"])
+	if !ok || cfg.heapBound() > limit {
+		t.Errorf("the settings allow a heap of %d MiB; the memory limit %q is smaller", cfg.heapBound()>>20, c.Resources.Limits["memory"])
 	}
 
 	// The Service, PDB and HPA find the Deployment's pods.
@@ -259,4 +265,14 @@ func TestHealthcheckCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"healthcheck"}, func(k string) string { return map[string]string{"PORT": deadPort}[k] }, nil); err == nil {
 		t.Error("healthcheck against nothing succeeded")
 	}
+}
+
+// mebibytes reads a Kubernetes quantity written in Mi or Gi.
+func mebibytes(q string) (int64, bool) {
+	for suffix, shift := range map[string]int{"Mi": 20, "Gi": 30} {
+		if n, err := strconv.ParseInt(strings.TrimSuffix(q, suffix), 10, 64); err == nil && strings.HasSuffix(q, suffix) {
+			return n << shift, true
+		}
+	}
+	return 0, false
 }

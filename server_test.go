@@ -161,6 +161,12 @@ func TestServerServesTheEmulatorBackedGraph(t *testing.T) {
 		if !strings.Contains(page, "Bearer "+g.token) {
 			t.Error("the headers editor does not hold the demo token")
 		}
+		// The headers editor (a bearer token) is never persisted: not to localStorage, not to
+		// the URL, and a link cannot fill it.
+		if !strings.Contains(page, "shouldPersistHeaders: false") || strings.Contains(page, "onEditHeaders") ||
+			!strings.Contains(page, "delete parameters.headers") || strings.Contains(page, "search.set('headers'") {
+			t.Error("GraphiQL may persist the headers editor")
+		}
 	})
 
 	query := `query($id: ID!) { itwin(id: $id) { displayName subClass account { displayName } } }`

@@ -20,8 +20,9 @@ import (
 // serviceName is the default OTEL_SERVICE_NAME.
 const serviceName = "itwin-graphql-gateway"
 
-// propagator carries W3C trace context (and baggage) in from callers and out to the platform.
-var propagator = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+// propagator carries W3C trace context in from callers and out to the platform. Baggage is not
+// propagated: it is whatever a caller chose to put there, and the platform is no place for it.
+var propagator = propagation.TraceContext{}
 
 // tracingEnabled applies the standard variables: tracing is on when an OTLP endpoint or a traces
 // exporter is configured, and off when none is, when OTEL_TRACES_EXPORTER=none, or when

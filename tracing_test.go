@@ -76,6 +76,7 @@ func TestOperationTrace(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+show.Token)
 	req.Header.Set("traceparent", "00-"+callerTrace+"-00f067aa0ba902b7-01")
+	req.Header.Set("baggage", "user.email=ada@contoso.example,session=SECRET")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +117,9 @@ func TestOperationTrace(t *testing.T) {
 	for _, r := range emu.Requests() {
 		if !strings.HasPrefix(r.TraceParent, "00-"+callerTrace+"-") {
 			t.Errorf("%s reached the platform with traceparent %q", r.Endpoint, r.TraceParent)
+		}
+		if r.Baggage != "" {
+			t.Errorf("the caller's baggage reached the platform: %q", r.Baggage)
 		}
 	}
 	// Variables are not recorded: the member id appears only as part of upstream URLs, never in

@@ -142,6 +142,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.Handle("/", fallback(mux))
 	gw.handler = mux
 	ok = true
 	return gw, nil
@@ -164,4 +165,19 @@ func startEmulator(ctx context.Context) (*emulator.Emulator, string, func(), err
 		_ = srv.Shutdown(stopCtx)
 	}
 	return emu, "http://" + ln.Addr().String(), shutdown, nil
+}
+
+// fallback answers what no route took, in the GraphQL error shape with a code like every other
+// refusal: 405 with Allow for a known path asked with another method, 404 for anything else.
+func fallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		probe := r.Clone(r.Context())
+		probe.Method = http.MethodGet
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			w.Header().Set("Allow", "GET, HEAD")
+			graph.WriteError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "use GET for "+r.URL.Path)
+			return
+		}
+		graph.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
+	})
 }

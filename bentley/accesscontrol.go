@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 )
 
 // Member is a user member of an iTwin (Access Control v2). Its ID is the member's IMS user id.
@@ -32,7 +31,10 @@ type Role struct {
 //
 // https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-user-member/
 func (c *Client) GetUserMember(ctx context.Context, itwinID, memberID string) (*Member, error) {
-	path := "accesscontrol/itwins/" + url.PathEscape(itwinID) + "/members/users/" + url.PathEscape(memberID)
+	path, err := idPath(EndpointUserMember, "accesscontrol/itwins/%s/members/users/%s", itwinID, memberID)
+	if err != nil {
+		return nil, err
+	}
 	req, err := c.newRequest(ctx, EndpointUserMember, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
@@ -57,8 +59,11 @@ func (c *Client) ListUserMembers(ctx context.Context, itwinID string, top, skip 
 	if top < 0 || top > MaxPageSize || skip < 0 {
 		return nil, fmt.Errorf("bentley: %s: $top %d or $skip %d out of range", EndpointUserMembers, top, skip)
 	}
-	path := "accesscontrol/itwins/" + url.PathEscape(itwinID) + "/members/users" + pageQuery(top, skip, nil)
-	req, err := c.newRequest(ctx, EndpointUserMembers, http.MethodGet, path, nil)
+	path, err := idPath(EndpointUserMembers, "accesscontrol/itwins/%s/members/users", itwinID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, EndpointUserMembers, http.MethodGet, path+pageQuery(top, skip, nil), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,11 @@ func (c *Client) ListUserMembers(ctx context.Context, itwinID string, top, skip 
 //
 // https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-roles/
 func (c *Client) GetRoles(ctx context.Context, itwinID string) ([]Role, error) {
-	req, err := c.newRequest(ctx, EndpointRoles, http.MethodGet, "accesscontrol/itwins/"+url.PathEscape(itwinID)+"/roles", nil)
+	path, err := idPath(EndpointRoles, "accesscontrol/itwins/%s/roles", itwinID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, EndpointRoles, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +114,11 @@ func (c *Client) GetRoles(ctx context.Context, itwinID string) ([]Role, error) {
 //
 // https://developer.bentley.com/apis/access-control-v2/operations/get-itwin-permissions/
 func (c *Client) GetMyPermissions(ctx context.Context, itwinID string) ([]string, error) {
-	req, err := c.newRequest(ctx, EndpointPermissions, http.MethodGet, "accesscontrol/itwins/"+url.PathEscape(itwinID)+"/permissions", nil)
+	path, err := idPath(EndpointPermissions, "accesscontrol/itwins/%s/permissions", itwinID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, EndpointPermissions, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -25,9 +25,12 @@ const DefaultBaseURL = "https://api.bentley.com"
 // DefaultTimeout bounds a single upstream call when WithTimeout is not given.
 const DefaultTimeout = 10 * time.Second
 
-// maxResponseBytes bounds every response body the client reads. The largest legitimate answer
-// here is a getbyidlist of 1000 users, a few hundred KiB.
-const maxResponseBytes = 8 << 20
+// MaxResponseBytes bounds every response body the client reads, and so, with the bound on
+// concurrent calls, the memory upstream answers can take. The largest legitimate answer here is
+// a getbyidlist or a search of 1000 users, about 200 KiB.
+const MaxResponseBytes = 1 << 20
+
+const maxResponseBytes = MaxResponseBytes
 
 // The platform versions its APIs by media type: v1 for iTwins and Users, v2 for Access Control.
 const (
@@ -231,7 +234,7 @@ type request struct {
 }
 
 // newRequest builds a request for path, relative to the base URL, with the API's media type.
-// Callers escape path segments with url.PathEscape.
+// Callers build paths with idPath, which checks and escapes ids.
 func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, body any) (*request, error) {
 	cred, _ := ctx.Value(credentialKey{}).(*credential)
 	if cred == nil || cred.token == "" {

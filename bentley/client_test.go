@@ -257,25 +257,49 @@ func TestRequestShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := bentley.WithToken(context.Background(), "tok")
+	const itwinID, userID = "9721ba3c-0e76-4078-90e3-bb5c1172d959", "5b2279ea-5ab5-4f09-8c22-ea7e59e5484d"
 	cases := []struct {
 		name string
 		call func()
 		want seen
 	}{
-		{"itwin with escaped id", func() { _, _ = c.GetITwin(ctx, "a/../b?c") },
-			seen{method: "GET", path: "/platform/itwins/a/../b?c", rawPath: "/platform/itwins/a%2F..%2Fb%3Fc", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
-		{"account", func() { _, _ = c.GetITwinAccount(ctx, "x") },
-			seen{method: "GET", path: "/platform/itwins/x/account", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
-		{"member is v2", func() { _, _ = c.GetUserMember(ctx, "i", "m") },
-			seen{method: "GET", path: "/platform/accesscontrol/itwins/i/members/users/m", accept: "application/vnd.bentley.itwin-platform.v2+json", auth: "Bearer tok"}},
+		{"itwin", func() { _, _ = c.GetITwin(ctx, itwinID) },
+			seen{method: "GET", path: "/platform/itwins/" + itwinID, accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
+		{"account", func() { _, _ = c.GetITwinAccount(ctx, itwinID) },
+			seen{method: "GET", path: "/platform/itwins/" + itwinID + "/account", accept: "application/vnd.bentley.itwin-platform.v1+json", prefer: "return=representation", auth: "Bearer tok"}},
+		{"member is v2", func() { _, _ = c.GetUserMember(ctx, itwinID, userID) },
+			seen{method: "GET", path: "/platform/accesscontrol/itwins/" + itwinID + "/members/users/" + userID, accept: "application/vnd.bentley.itwin-platform.v2+json", auth: "Bearer tok"}},
 		{"getbyidlist sends a bare, sorted array", func() { _, _ = c.GetUsers(ctx, []string{"b", "a"}) },
 			seen{method: "POST", path: "/platform/users/getbyidlist", accept: "application/vnd.bentley.itwin-platform.v1+json", auth: "Bearer tok", contentType: "application/json", body: `["a","b"]`}},
 	}
 	for _, tc := range cases {
 		tc.call()
-		if s := <-got; s != tc.want {
-			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, s, tc.want)
+		select {
+		case s := <-got:
+			if s != tc.want {
+				t.Errorf("%s:\n got %+v\nwant %+v", tc.name, s, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: no request reached the server", tc.name)
 		}
+	}
+
+	// An id that is not a UUID (one from an upstream answer: the gateway checks its callers'
+	// first) never becomes a path segment: no request is made.
+	for _, bad := range []string{"a/../b?c", "../../users/me", "x", itwinID + "/account"} {
+		_, err1 := c.GetITwin(ctx, bad)
+		_, err2 := c.ListUserMembers(ctx, bad, 10, 0)
+		_, err3 := c.GetUserMember(ctx, itwinID, bad)
+		for _, err := range []error{err1, err2, err3} {
+			if !errors.Is(err, bentley.ErrInvalidID) {
+				t.Errorf("%q: %v, want ErrInvalidID", bad, err)
+			}
+		}
+	}
+	select {
+	case s := <-got:
+		t.Errorf("a request was sent for an invalid id: %+v", s)
+	default:
 	}
 }
 

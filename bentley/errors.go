@@ -25,6 +25,10 @@ var (
 	ErrMalformedResponse = errors.New("bentley: malformed response")
 	// ErrTooManyIDs means a batch call was asked for more ids than the platform accepts.
 	ErrTooManyIDs = errors.New("bentley: too many ids for one call")
+	// ErrInvalidID refuses an id that is not a canonical UUID before it becomes a path segment.
+	// The gateway validates its callers' ids first, so one reaching the client came from an
+	// upstream answer: a list item or a reference the platform should not have sent.
+	ErrInvalidID = errors.New("bentley: an id is not a UUID")
 )
 
 // Error is a non-2xx answer from the platform, parsed from its {"error":{...}} envelope when

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 )
 
 // ITwin is an iTwin in its full representation. Fields outside the summary (id, class,
@@ -38,7 +37,10 @@ type itwinResponse struct {
 }
 
 // getITwin performs one of the single-iTwin reads, asking for the full representation.
-func (c *Client) getITwin(ctx context.Context, endpoint, path string) (*ITwin, error) {
+func (c *Client) getITwin(ctx context.Context, endpoint, path string, pathErr error) (*ITwin, error) {
+	if pathErr != nil {
+		return nil, pathErr
+	}
 	req, err := c.newRequest(ctx, endpoint, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err
@@ -58,19 +60,21 @@ func (c *Client) getITwin(ctx context.Context, endpoint, path string) (*ITwin, e
 //
 // https://developer.bentley.com/apis/itwins/operations/get-my-primary-account/
 func (c *Client) GetMyPrimaryAccount(ctx context.Context) (*ITwin, error) {
-	return c.getITwin(ctx, EndpointMyPrimaryAccount, "itwins/myprimaryaccount")
+	return c.getITwin(ctx, EndpointMyPrimaryAccount, "itwins/myprimaryaccount", nil)
 }
 
 // GetITwin returns one iTwin the caller is a member of.
 //
 // https://developer.bentley.com/apis/itwins/operations/get-itwin/
 func (c *Client) GetITwin(ctx context.Context, id string) (*ITwin, error) {
-	return c.getITwin(ctx, EndpointITwin, "itwins/"+url.PathEscape(id))
+	path, err := idPath(EndpointITwin, "itwins/%s", id)
+	return c.getITwin(ctx, EndpointITwin, path, err)
 }
 
 // GetITwinAccount returns the Account iTwin that owns the given iTwin.
 //
 // https://developer.bentley.com/apis/itwins/operations/get-itwin-account/
 func (c *Client) GetITwinAccount(ctx context.Context, id string) (*ITwin, error) {
-	return c.getITwin(ctx, EndpointITwinAccount, "itwins/"+url.PathEscape(id)+"/account")
+	path, err := idPath(EndpointITwinAccount, "itwins/%s/account", id)
+	return c.getITwin(ctx, EndpointITwinAccount, path, err)
 }

@@ -59,7 +59,11 @@ func (c *Client) GetMe(ctx context.Context) (*User, error) {
 //
 // https://developer.bentley.com/apis/users/operations/get-user/
 func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
-	return c.getUser(ctx, EndpointUser, "users/"+url.PathEscape(id))
+	path, err := idPath(EndpointUser, "users/%s", id)
+	if err != nil {
+		return nil, err
+	}
+	return c.getUser(ctx, EndpointUser, path)
 }
 
 // GetUsers returns the users of the caller's organization among ids, at most MaxUsersPerCall

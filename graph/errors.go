@@ -70,7 +70,7 @@ func classify(err error) (p presentation, unexpected bool) {
 		return presentation{code: CodeUnauthenticated, message: "a bearer token is required: send Authorization: Bearer <token>"}, false
 	case errors.As(err, &api):
 		return classifyUpstream(api), false
-	case errors.Is(err, bentley.ErrMalformedResponse):
+	case errors.Is(err, bentley.ErrMalformedResponse), errors.Is(err, bentley.ErrInvalidID):
 		return presentation{code: CodeUpstreamError, message: "the iTwin Platform sent an answer the gateway could not understand"}, false
 	case errors.Is(err, bentley.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return presentation{code: CodeUpstreamUnavailable, message: "the iTwin Platform did not answer in time or could not be reached"}, false

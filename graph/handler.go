@@ -89,7 +89,7 @@ func NewHandler(opts Options) http.Handler {
 			limitInFlight(opts.MaxInFlight,
 				overHTTP(opts.Limits.MaxTokens,
 					withTimeout(opts.RequestTimeout,
-						limitBody(opts.Limits.MaxBodyBytes,
+						readBody(opts.Limits.MaxBodyBytes,
 							Middleware(opts.Client, opts.Authenticate, loaders, srv)))))))
 }
 

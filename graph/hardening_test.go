@@ -99,7 +99,7 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 	const (
 		queryCacheBytes = 8 << 20
 		apqCacheBytes   = 4 << 20
-		docs            = 1000
+		docs            = largeDocuments
 		docSize         = 1_000_000
 	)
 	e := newEnv(t, func(o *graph.Options) {
@@ -159,4 +159,47 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 			before>>20, after>>20, docs, bound>>20)
 	}
 	t.Logf("heap %d MB before, %d MB after %d documents of %d bytes", before>>20, after>>20, docs, docSize)
+}
+
+func TestUpstreamIDsNeverBecomePathSegments(t *testing.T) {
+	e := newEnv(t)
+	wp, _ := e.emu.ITwinID("WP-01-CON")
+	// The platform lists an iTwin whose id is a path trick.
+	e.emu.OverrideITwin(wp, map[string]any{"id": "../../users/me"})
+	resp := e.query(t, e.show.Token, `query Trick { itwins(first: 100) { nodes { id displayName roles { id } myPermissions } } }`, nil)
+	var list struct{ Nodes []struct{ ID string } }
+	resp.field(t, "itwins", &list)
+	if len(list.Nodes) < 10 {
+		t.Fatalf("%d iTwins listed", len(list.Nodes))
+	}
+	for _, err := range resp.Errors {
+		if err.code() != "UPSTREAM_ERROR" {
+			t.Errorf("error %+v, want UPSTREAM_ERROR for the bad id's fields", err)
+		}
+	}
+	if len(resp.Errors) == 0 {
+		t.Error("the bad id's roles and permissions were answered")
+	}
+	for _, r := range e.emu.Requests() {
+		if strings.Contains(r.Path, "users/me") || strings.Contains(r.Path, "..") {
+			t.Errorf("a request went to %s", r.Path)
+		}
+	}
+}
+
+func TestLongOperationNamesAreCutInLogs(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) { o.Limits.MaxBodyBytes = 2 << 20 })
+	name := "Op" + strings.Repeat("x", 900_000)
+	resp := e.query(t, e.show.Token, "query "+name+" { __typename }", nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if len(line) > 2000 {
+			t.Errorf("a log line of %d bytes", len(line))
+		}
+	}
+	if !strings.Contains(e.logs.String(), `"operation":"Opxxxx`) {
+		t.Errorf("the cut name is not logged:\n%.500s", e.logs.String())
+	}
 }

@@ -27,6 +27,8 @@ type env struct {
 	upstream *http.Transport
 	// platform is the emulator's URL.
 	platform string
+	// client is the gateway's platform client.
+	client *bentley.Client
 }
 
 // newEnv serves the gateway, with each option applied to its handler options.
@@ -60,7 +62,7 @@ func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*grap
 	}
 	gw := httptest.NewServer(graph.NewHandler(opts))
 	t.Cleanup(gw.Close)
-	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport, platform: upstream.URL}
+	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport, platform: upstream.URL, client: client}
 }
 
 // platformGet reads a platform answer straight from the emulator, as the showcase caller, to

@@ -27,6 +27,12 @@ func overHTTP(maxTokens int, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		case http.MethodGet:
+			for _, name := range []string{"variables", "extensions"} {
+				if v := strings.TrimSpace(r.URL.Query().Get(name)); v != "" && (v[0] != '{' || !json.Valid([]byte(v))) {
+					writeRequestError(w, http.StatusBadRequest, CodeBadRequest, name+" must be a JSON object")
+					return
+				}
+			}
 			if q := r.URL.Query().Get("query"); q != "" && !isQueryOperation(q, r.URL.Query().Get("operationName"), maxTokens) {
 				w.Header().Set("Allow", "POST")
 				writeRequestError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests may only carry query operations; send mutations and subscriptions with POST")
@@ -97,6 +103,12 @@ func isQueryOperation(query, operationName string, maxTokens int) bool {
 	}
 	op := doc.Operations.ForName(operationName)
 	return op == nil || op.Operation == ast.Query
+}
+
+// WriteError answers a request refused outside GraphQL execution in the GraphQL error shape,
+// with a stable extensions.code, for the gateway's other routes.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	writeRequestError(w, status, code, message)
 }
 
 // writeRequestError answers a request refused before GraphQL execution, in the GraphQL error shape.

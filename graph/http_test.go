@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -148,3 +150,82 @@ func TestCORS(t *testing.T) {
 		t.Error("a request from another origin got an Allow-Origin header")
 	}
 }
+
+func TestRefusalsCarryACodeAndEchoNothing(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name, method, contentType, body, query string
+		status                                 int
+	}{
+		{"empty body", "POST", "application/json", "", "", 400},
+		{"truncated JSON", "POST", "application/json", `{"query": "{ me { id } } SECRETBODY"`, "", 400},
+		{"not JSON", "POST", "application/json", "SECRETBODY not json", "", 400},
+		{"a batch", "POST", "application/json", `[{"query":"query SECRETBODY { __typename }"}]`, "", 400},
+		{"query not a string", "POST", "application/json", `{"query": 5, "x": "SECRETBODY"}`, "", 400},
+		{"variables not an object", "POST", "application/json", `{"query":"{ __typename }","variables":"SECRETBODY"}`, "", 400},
+		{"extensions not an object", "POST", "application/json", `{"query":"{ __typename }","extensions":["SECRETBODY"]}`, "", 400},
+		{"GET variables not JSON", "GET", "", "", "query=%7B__typename%7D&variables=SECRETBODY", 400},
+		{"GET extensions not an object", "GET", "", "", "query=%7B__typename%7D&extensions=%5B%22SECRETBODY%22%5D", 400},
+		{"wrong method", "PUT", "application/json", `{"query":"SECRETBODY"}`, "", 405},
+		{"wrong media type", "POST", "text/plain", "SECRETBODY", "", 415},
+		{"too large", "POST", "application/json", `{"query":"` + strings.Repeat("x", 2<<20) + `SECRETBODY"}`, "", 413},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, e.url+"/graphql?"+tc.query, strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var out struct {
+				Errors []gqlError `json:"errors"`
+			}
+			if resp.StatusCode != tc.status || json.Unmarshal(raw, &out) != nil || len(out.Errors) != 1 || out.Errors[0].code() == "" {
+				t.Errorf("%d %s; want %d with one error and its code", resp.StatusCode, raw, tc.status)
+			}
+			if strings.Contains(string(raw), "SECRETBODY") {
+				t.Errorf("the answer echoes the request: %s", raw)
+			}
+		})
+	}
+	if n := e.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d upstream calls for refused requests", n)
+	}
+}
+
+func TestSlowBodyIsA408WithoutAddresses(t *testing.T) {
+	e := newEnv(t)
+	// A handler that reads the body through a reader failing like a server read timeout.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = io.NopCloser(timeoutReader{})
+		r.ContentLength = -1
+		graph.NewHandler(graph.Options{Client: e.client, Logger: slog.New(slog.DiscardHandler)}).ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(raw), `"code":"BAD_REQUEST"`) || strings.Contains(string(raw), "127.0.0.1") {
+		t.Errorf("%d %s", resp.StatusCode, raw)
+	}
+}
+
+// timeoutReader fails as a connection does when the server's read deadline passes, quoting the
+// addresses as the real error does.
+type timeoutReader struct{}
+
+func (timeoutReader) Read([]byte) (int, error) { return 0, timeoutError{} }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "read tcp 127.0.0.1:8080->127.0.0.1:53211: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }

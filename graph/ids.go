@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"strings"
+
+	"github.com/itwin-graphql/gateway/bentley"
 )
 
 // parseID checks that an id argument is a UUID in its canonical 8-4-4-4-12 hex form and returns
@@ -15,25 +17,7 @@ func parseID(arg, id string) (string, error) {
 	return strings.ToLower(id), nil
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
-}
+func isUUID(s string) bool { return bentley.ValidID(s) }
 
 // parseIDs validates every id of a list argument, naming the first bad one by index.
 func parseIDs(arg string, ids []string) ([]string, error) {

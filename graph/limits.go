@@ -2,10 +2,12 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync/atomic"
 
@@ -37,7 +39,7 @@ type Limits struct {
 // 40 aliased users about 480, 1500 ids about 1520, a 25-iTwin page with accounts, creators and
 // 10-member teams about 2,000) and small against abuse.
 var DefaultLimits = Limits{
-	MaxBodyBytes:  1 << 20,
+	MaxBodyBytes:  256 << 10,
 	MaxComplexity: 5000,
 	MaxDepth:      10,
 	MaxAliases:    100,
@@ -148,12 +150,14 @@ func (b *callBudget) take() error {
 	return nil
 }
 
-// limitBody answers 413 to a request body over max bytes, before gqlgen reads it. A body with a
-// declared length is judged by it (the server enforces the framing, so it cannot grow); only a
-// chunked body of unknown length is read ahead, through the limit.
-func limitBody(max int64, next http.Handler) http.Handler {
+// readBody reads a POST body before gqlgen does, through MAX_BODY_BYTES, and refuses what gqlgen
+// would answer by echoing the body back (its decode errors quote it, variables and all) or with
+// no extensions.code: a body over the limit (413), one that could not be read in time (408, with
+// nothing of the connection in the message), and one that is empty, not JSON, a batch (a JSON
+// array) or not the shape of a GraphQL request (400 BAD_REQUEST). gqlgen then decodes the buffer.
+func readBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet {
+		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -161,29 +165,62 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			tooLarge(w, max)
 			return
 		}
-		if r.ContentLength >= 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 		if err != nil {
-			http.Error(w, "could not read the request body", http.StatusBadRequest)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+				writeRequestError(w, http.StatusRequestTimeout, CodeBadRequest, "the request body was not received in time")
+				return
+			}
+			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return
 		}
 		if int64(len(body)) > max {
 			tooLarge(w, max)
 			return
 		}
+		if msg := checkRequestJSON(body); msg != "" {
+			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }
 
+// checkRequestJSON says what is wrong with a GraphQL-over-HTTP request body, in words of its own
+// that quote nothing of the body; "" when nothing is.
+func checkRequestJSON(body []byte) string {
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return `the request body is empty; send {"query": "..."}`
+	case trimmed[0] == '[':
+		return "batched requests (a JSON array) are not supported; send one operation per request"
+	case trimmed[0] != '{' || !json.Valid(trimmed):
+		return "the request body is not a JSON object"
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(trimmed, &fields) != nil {
+		return "the request body is not a JSON object"
+	}
+	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
+		raw := bytes.TrimSpace(fields[name])
+		if len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		if raw[0] != want {
+			kind := "a string"
+			if want == '{' {
+				kind = "an object"
+			}
+			return name + " must be " + kind
+		}
+	}
+	return ""
+}
+
 func tooLarge(w http.ResponseWriter, max int64) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusRequestEntityTooLarge)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-		"message":    fmt.Sprintf("the request body is larger than %d bytes", max),
-		"extensions": map[string]any{"code": CodeRequestTooLarge},
-	}}})
+	writeRequestError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("the request body is larger than %d bytes", max))
 }

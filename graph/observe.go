@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,9 +95,22 @@ func (o observeResponses) InterceptResponse(ctx context.Context, next graphql.Re
 	return resp
 }
 
+// maxOperationName bounds the operation name in logs, metrics and traces: a name is the client's
+// to choose, and a 900 KB one must not become a 900 KB log line.
+const maxOperationName = 100
+
 // operationName is the operation's name, also for a request refused before an operation was
-// selected: then the client's operationName, or the document's only operation.
+// selected: then the client's operationName, or the document's only operation. A name longer
+// than maxOperationName is cut there and marked with "...".
 func operationName(oc *graphql.OperationContext, maxTokens int) string {
+	name := fullOperationName(oc, maxTokens)
+	if len(name) > maxOperationName {
+		name = strings.ToValidUTF8(name[:maxOperationName], "") + "..."
+	}
+	return name
+}
+
+func fullOperationName(oc *graphql.OperationContext, maxTokens int) string {
 	switch {
 	case oc.Operation != nil:
 		return oc.Operation.Name

@@ -6,3 +6,6 @@ import "github.com/itwin-graphql/gateway/graph"
 
 // testBatchWait is the production default when the race detector is off.
 const testBatchWait = graph.DefaultBatchWait
+
+// largeDocuments is how many distinct 1 MB documents the memory test sends.
+const largeDocuments = 1000

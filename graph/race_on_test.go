@@ -9,3 +9,8 @@ import "github.com/itwin-graphql/gateway/graph"
 // The batching logic is the same; only the time it is given scales with the instrumentation.
 // The benchmark checks the same upstream-call counts at the default window.
 const testBatchWait = 10 * graph.DefaultBatchWait
+
+// largeDocuments is how many distinct 1 MB documents the memory test sends under the race
+// detector, which makes each about 0.2 s of CPU. CI also runs the test without the detector, with
+// all 1000 (.ci/run).
+const largeDocuments = 100

@@ -25,7 +25,7 @@ func (o operationSpans) InterceptOperation(ctx context.Context, next graphql.Ope
 	oc := graphql.GetOperationContext(ctx)
 	opType, name := "query", ""
 	if oc.Operation != nil {
-		opType, name = string(oc.Operation.Operation), oc.Operation.Name
+		opType, name = string(oc.Operation.Operation), operationName(oc, 0)
 	}
 	spanName := "graphql." + opType
 	if name != "" {

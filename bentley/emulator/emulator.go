@@ -65,6 +65,8 @@ type Request struct {
 	End    time.Time
 	// TraceParent is the W3C traceparent header the request carried, if any.
 	TraceParent string
+	// Baggage is the W3C baggage header the request carried, if any.
+	Baggage string
 }
 
 // Emulator serves the emulated platform. The zero value is not usable; call New.
@@ -236,7 +238,7 @@ func (e *Emulator) observed(endpoint string, h http.HandlerFunc) http.HandlerFun
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		entry := Request{
 			Endpoint: endpoint, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Prefer: r.Header.Get("Prefer"),
-			Start: time.Now(), TraceParent: r.Header.Get("traceparent"),
+			Start: time.Now(), TraceParent: r.Header.Get("traceparent"), Baggage: r.Header.Get("baggage"),
 		}
 		slot := &callerSlot{}
 		e.mu.Lock()
