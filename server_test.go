@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -451,5 +452,37 @@ func TestDrainBeforeShutdown(t *testing.T) {
 		g.done <- nil
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return")
+	}
+}
+
+func TestReadinessCannotBeChangedByAClient(t *testing.T) {
+	// A client that asks /readyz and leaves mid-answer, many times, with odd methods and
+	// headers: the next probe is still 200, at once.
+	g := startGateway(t, nil)
+	addr := strings.TrimPrefix(g.url, "http://")
+	for i := 0; i < 20; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "GET /readyz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.%d\r\n\r\n", i)
+		_ = c.Close() // gone before the answer
+	}
+	for _, method := range []string{"POST", "DELETE"} {
+		req, _ := http.NewRequest(method, g.url+"/readyz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("%s /readyz: %d, want 405", method, resp.StatusCode)
+			}
+		}
+	}
+	start := time.Now()
+	if status, body := get(t, g.url+"/readyz"); status != 200 || time.Since(start) > 100*time.Millisecond {
+		t.Errorf("/readyz after clients left mid-check: %d %q in %s", status, body, time.Since(start))
+	}
+	// Unknown paths answer in the GraphQL error shape.
+	if status, body := get(t, g.url+"/nope"); status != 404 || !strings.Contains(body, `"code":"NOT_FOUND"`) {
+		t.Errorf("/nope: %d %s", status, body)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 )
 
@@ -202,4 +204,38 @@ func TestLongOperationNamesAreCutInLogs(t *testing.T) {
 	if !strings.Contains(e.logs.String(), `"operation":"Opxxxx`) {
 		t.Errorf("the cut name is not logged:\n%.500s", e.logs.String())
 	}
+}
+
+func TestInFlightBoundRefusesTheOverflow(t *testing.T) {
+	// The holders' upstream calls must outlast the 2 s wait: a longer upstream timeout.
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) { o.MaxInFlight = 2 })
+	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	// Two callers (two tokens, so in-flight dedup does not merge them) hold both slots.
+	users := e.emu.DemoUsers()
+	for i := 0; i < 2; i++ {
+		go func() { _, _ = e.post(users[i].Token, `query Hang { me { id } }`, nil) }()
+	}
+	for deadline := time.Now().Add(5 * time.Second); e.emu.Calls(emulator.EndpointMe) < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the two holding requests did not reach the platform")
+		}
+	}
+	start := time.Now()
+	req, _ := http.NewRequest("POST", e.url+"/graphql", strings.NewReader(`{"query":"query Third { __typename }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Errors []gqlError }
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	took := time.Since(start)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(out.Errors) != 1 || out.Errors[0].code() != "OVERLOADED" {
+		t.Errorf("third request: %d %+v", resp.StatusCode, out.Errors)
+	}
+	if took < 1500*time.Millisecond || took > 4*time.Second {
+		t.Errorf("refused after %s, want after the 2 s wait", took)
+	}
+	e.emu.Close() // release the two held requests
 }
