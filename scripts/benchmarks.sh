@@ -23,6 +23,7 @@ lt -query portfolio -concurrency 32 -duration "${secs}s" -dedup=false
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s"
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false -upstream-max-concurrency 256
+lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false -upstream-max-concurrency 256 -upstream-max-concurrency-per-caller 256
 lt -query me -tokens distinct -latency 50ms -concurrency 64 -duration "${secs}s"
 lt -query aggregation -concurrency 32 -duration "${secs}s" -cache-ttl 5s
 echo; echo "\$ go test -run '^\$' -bench . -benchtime 2s ./graph/"

@@ -43,6 +43,7 @@ type options struct {
 	dedup       bool
 	cacheTTL    time.Duration
 	maxUpstream int
+	perCaller   int
 	gateway     string
 }
 
@@ -58,6 +59,7 @@ func main() {
 	flag.BoolVar(&o.dedup, "dedup", true, "UPSTREAM_DEDUP for the gateway")
 	flag.DurationVar(&o.cacheTTL, "cache-ttl", 0, "CACHE_TTL for the gateway")
 	flag.IntVar(&o.maxUpstream, "upstream-max-concurrency", 0, "UPSTREAM_MAX_CONCURRENCY for the gateway (0: its default)")
+	flag.IntVar(&o.perCaller, "upstream-max-concurrency-per-caller", 0, "UPSTREAM_MAX_CONCURRENCY_PER_CALLER for the gateway (0: its default)")
 	flag.StringVar(&o.gateway, "gateway", "", "gateway binary to run; built from this module when empty")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -111,8 +113,8 @@ func run(o options) error {
 	if n == 0 {
 		return errors.New("no query completed")
 	}
-	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d duration=%s\n",
-		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, res.elapsed.Round(time.Millisecond))
+	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d per_caller=%d duration=%s\n",
+		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, o.perCaller, res.elapsed.Round(time.Millisecond))
 	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
 		n, res.failed, float64(n)/res.elapsed.Seconds(),
 		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
@@ -373,9 +375,12 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
-		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String())
+		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s")
 	if o.maxUpstream > 0 {
 		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY="+strconv.Itoa(o.maxUpstream))
+	}
+	if o.perCaller > 0 {
+		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY_PER_CALLER="+strconv.Itoa(o.perCaller))
 	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
