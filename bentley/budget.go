@@ -101,56 +101,16 @@ func WithCaller(ctx context.Context, caller string) context.Context {
 	return context.WithValue(ctx, callerKey{}, caller)
 }
 
-// WithMaxConcurrencyPerCaller bounds the upstream calls one caller may have in flight (0: no
-// bound beyond WithMaxConcurrency), so one caller's wide queries cannot hold every slot while
-// others wait.
+// WithMaxConcurrencyPerCaller sets each caller's share of the WithMaxConcurrency slots (0: no
+// share, first come first served). The share binds only while others wait: a caller alone may use
+// every idle slot, and a freed slot goes first to a waiting caller below its share, so one
+// caller's wide queries cannot keep the others waiting.
 func WithMaxConcurrencyPerCaller(n int) Option {
 	return func(c *Client) error {
 		if n < 0 {
 			return errors.New("bentley: max concurrency per caller must not be negative")
 		}
-		c.perCaller = nil
-		if n > 0 {
-			c.perCaller = &callerSlots{max: n, slots: map[string]*callerSlot{}}
-		}
+		c.share = n
 		return nil
-	}
-}
-
-// callerSlots hands out each caller's share of upstream slots.
-type callerSlots struct {
-	max   int
-	mu    sync.Mutex
-	slots map[string]*callerSlot
-}
-
-type callerSlot struct {
-	ch    chan struct{}
-	users int // callers holding or waiting; the entry goes when none are
-}
-
-// acquire takes one of caller's slots, waiting while the caller holds all of them.
-func (s *callerSlots) acquire(ctx context.Context, caller string) (func(), error) {
-	s.mu.Lock()
-	cs := s.slots[caller]
-	if cs == nil {
-		cs = &callerSlot{ch: make(chan struct{}, s.max)}
-		s.slots[caller] = cs
-	}
-	cs.users++
-	s.mu.Unlock()
-	done := func() {
-		s.mu.Lock()
-		if cs.users--; cs.users == 0 {
-			delete(s.slots, caller)
-		}
-		s.mu.Unlock()
-	}
-	select {
-	case cs.ch <- struct{}{}:
-		return func() { <-cs.ch; done() }, nil
-	case <-ctx.Done():
-		done()
-		return nil, context.Cause(ctx)
 	}
 }

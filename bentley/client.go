@@ -65,8 +65,10 @@ type Client struct {
 	flights    *flightGroup   // nil: no deduplication
 	cache      *responseCache // nil: no caching
 	retries    int
-	slots      chan struct{} // bounds concurrent upstream calls; nil: unbounded
-	perCaller  *callerSlots  // each caller's share of them; nil: none
+	// slots bounds concurrent upstream calls and shares them between callers; nil: unbounded.
+	slots          *slots
+	maxConcurrency int
+	share          int
 	// retryBudget bounds retries across the process.
 	retryBudget *retryBudget
 	observer    Observer
@@ -188,6 +190,9 @@ func NewClient(opts ...Option) (*Client, error) {
 		if err := opt(c); err != nil {
 			return nil, err
 		}
+	}
+	if c.maxConcurrency > 0 {
+		c.slots = newSlots(c.maxConcurrency, c.share)
 	}
 	return c, nil
 }

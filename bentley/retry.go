@@ -36,10 +36,7 @@ func WithMaxConcurrency(n int) Option {
 		if n < 0 {
 			return errors.New("bentley: max concurrency must not be negative")
 		}
-		c.slots = nil
-		if n > 0 {
-			c.slots = make(chan struct{}, n)
-		}
+		c.maxConcurrency = n
 		return nil
 	}
 }
@@ -96,24 +93,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// acquire takes a slot for one upstream call: first one of the caller's share, then one of the
-// global bound, waiting while either is full. A caller at its share waits without holding a
-// global slot, so it never keeps other callers waiting.
+// acquire takes a slot for one upstream call, waiting while every slot is taken; see slots for
+// how waiting callers share them.
 func (c *Client) acquire(ctx context.Context, caller string) (release func(), err error) {
-	releaseCaller := func() {}
-	if c.perCaller != nil {
-		if releaseCaller, err = c.perCaller.acquire(ctx, caller); err != nil {
-			return nil, err
-		}
-	}
 	if c.slots == nil {
-		return releaseCaller, nil
+		return func() {}, nil
 	}
-	select {
-	case c.slots <- struct{}{}:
-		return func() { <-c.slots; releaseCaller() }, nil
-	case <-ctx.Done():
-		releaseCaller()
-		return nil, context.Cause(ctx)
-	}
+	return c.slots.acquire(ctx, caller)
 }

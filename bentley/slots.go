@@ -1,0 +1,99 @@
+package bentley
+
+import (
+	"container/list"
+	"context"
+	"sync"
+)
+
+// slots bounds the upstream calls in flight and shares them between callers, work-conserving: a
+// call gets a slot at once while one is free, whoever makes it; when none is, it waits, and each
+// freed slot goes to the longest-waiting call of a caller holding less than its share, or, when
+// every waiting caller is at its share, to the longest-waiting call.
+type slots struct {
+	max, share int
+
+	mu      sync.Mutex
+	inUse   int
+	held    map[string]int
+	waiting *list.List // of *slotWaiter, oldest first
+}
+
+type slotWaiter struct {
+	caller  string
+	granted chan struct{}
+}
+
+func newSlots(max, share int) *slots {
+	if share <= 0 || share > max {
+		share = max
+	}
+	return &slots{max: max, share: share, held: map[string]int{}, waiting: list.New()}
+}
+
+// acquire takes a slot for caller, waiting for one when all are taken.
+func (s *slots) acquire(ctx context.Context, caller string) (release func(), err error) {
+	s.mu.Lock()
+	if s.inUse < s.max {
+		s.grant(caller)
+		s.mu.Unlock()
+		return s.releaser(caller), nil
+	}
+	w := &slotWaiter{caller: caller, granted: make(chan struct{})}
+	el := s.waiting.PushBack(w)
+	s.mu.Unlock()
+	select {
+	case <-w.granted:
+		return s.releaser(caller), nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		select {
+		case <-w.granted:
+			// Granted as the context ended: hand the slot on.
+			s.mu.Unlock()
+			s.releaser(caller)()
+		default:
+			s.waiting.Remove(el)
+			s.mu.Unlock()
+		}
+		return nil, context.Cause(ctx)
+	}
+}
+
+// grant gives caller a slot. s.mu must be held.
+func (s *slots) grant(caller string) {
+	s.inUse++
+	s.held[caller]++
+}
+
+func (s *slots) releaser(caller string) func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.inUse--
+			if s.held[caller]--; s.held[caller] == 0 {
+				delete(s.held, caller)
+			}
+			s.dispatch()
+		})
+	}
+}
+
+// dispatch hands free slots to waiters: first those whose caller is below its share, oldest
+// first, then any, oldest first. s.mu must be held.
+func (s *slots) dispatch() {
+	for s.inUse < s.max && s.waiting.Len() > 0 {
+		next := s.waiting.Front()
+		for el := s.waiting.Front(); el != nil; el = el.Next() {
+			if s.held[el.Value.(*slotWaiter).caller] < s.share {
+				next = el
+				break
+			}
+		}
+		w := s.waiting.Remove(next).(*slotWaiter)
+		s.grant(w.caller)
+		close(w.granted)
+	}
+}

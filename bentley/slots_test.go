@@ -1,0 +1,74 @@
+package bentley
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestSlotsAreWorkConservingAndFair(t *testing.T) {
+	s := newSlots(4, 2)
+	ctx := context.Background()
+	// Alone, a caller may use every slot, beyond its share.
+	var noisy []func()
+	for i := 0; i < 4; i++ {
+		r, err := s.acquire(ctx, "noisy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		noisy = append(noisy, r)
+	}
+	// Both wait now: the noisy caller first, then the quiet one.
+	got := make(chan string, 2)
+	for _, caller := range []string{"noisy", "quiet"} {
+		go func() {
+			r, err := s.acquire(ctx, caller)
+			if err == nil {
+				got <- caller
+				r()
+			}
+		}()
+		waitFor(t, func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.waiting.Len() == map[string]int{"noisy": 1, "quiet": 2}[caller]
+		})
+	}
+	// The freed slot goes to the quiet caller, below its share, though it came later.
+	noisy[0]()
+	if first := <-got; first != "quiet" {
+		t.Errorf("the freed slot went to %s, want the caller below its share", first)
+	}
+	noisy[1]()
+	if second := <-got; second != "noisy" {
+		t.Errorf("then %s, want the noisy caller", second)
+	}
+	noisy[2]()
+	noisy[3]()
+
+	// A waiter whose context ends leaves the queue, and a slot granted as it ends is handed on.
+	for i := 0; i < 4; i++ {
+		if _, err := s.acquire(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := s.acquire(short, "b"); err == nil {
+		t.Error("a waiter past its deadline got a slot")
+	}
+	s.mu.Lock()
+	if s.waiting.Len() != 0 || s.inUse != 4 {
+		t.Errorf("%d waiting, %d in use after the waiter left", s.waiting.Len(), s.inUse)
+	}
+	s.mu.Unlock()
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+	}
+}
