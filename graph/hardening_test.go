@@ -68,6 +68,14 @@ func TestFragmentChainsAreRefusedInLinearTime(t *testing.T) {
 			t.Errorf("refusals logged at ERROR:\n%s", e.logs.String())
 		}
 	}
+	// Just under the limit (2^12 copies of one field) a chain is validated and answered, in
+	// milliseconds: validation merges the identical copies.
+	e := newEnv(t)
+	start, cpu := time.Now(), cpuTime(t)
+	resp := e.query(t, e.show.Token, fragmentChain(12, `me { HOLE }`, "User", "id"), nil)
+	if wall, used := time.Since(start), cpuTime(t)-cpu; len(resp.Errors) > 0 || wall > 2*time.Second || used > 500*time.Millisecond {
+		t.Errorf("a chain of 4096 copies under the limit: errors %+v, %s wall, %s CPU", resp.Errors, wall, used)
+	}
 }
 
 func TestDisabledIntrospectionIsAValidationError(t *testing.T) {
