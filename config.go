@@ -138,6 +138,10 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		}
 		return config{}, fmt.Errorf("%w\n%s", err, usage())
 	}
+	if extra := fs.Args(); len(extra) > 0 {
+		// "gateway help --port 9090" must not serve on 8080 as if nothing had been said.
+		return config{}, fmt.Errorf("unexpected argument %q: settings are flags such as --port 9090\n%s", extra[0], usage())
+	}
 	get := func(env string) string { return strings.TrimSpace(*values[env]) }
 
 	var cfg config
@@ -304,7 +308,11 @@ func positiveInt(name, v string) (int, error) {
 // usage lists every setting with its flag and default.
 func usage() string {
 	var b strings.Builder
-	b.WriteString("Usage: gateway [flags]\n\nEvery flag can also be set by its environment variable.\n\n")
+	b.WriteString("Usage: gateway [flags]            serve\n" +
+		"       gateway healthcheck [flags] ask the gateway at HOST:PORT for /healthz (the container's HEALTHCHECK)\n" +
+		"       gateway --version           print the version and build\n" +
+		"       gateway --help              print this\n\n" +
+		"Every flag can also be set by its environment variable.\n\n")
 	for _, s := range settings {
 		def := s.def
 		if def == "" {

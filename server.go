@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -28,7 +30,14 @@ func main() {
 // shuts down gracefully. Tests call it directly.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(ctx, getenv)
+		return healthcheck(ctx, args[1:], getenv)
+	}
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
+		_, _ = io.WriteString(stdout, version())
+		return nil
+	}
+	if len(args) == 1 && args[0] == "help" {
+		args = []string{"--help"}
 	}
 	cfg, err := loadConfig(args, getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -122,17 +131,25 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// healthcheck is "gateway healthcheck": it asks the gateway on this host's PORT for /healthz and
-// fails unless the answer is 200. The container image has no shell or curl, so its HEALTHCHECK
-// runs the binary itself.
-func healthcheck(ctx context.Context, getenv func(string) string) error {
-	port := getenv("PORT")
-	if port == "" {
-		port = "8080"
+// healthcheck is "gateway healthcheck": it asks the gateway on the configured HOST and PORT (from
+// the environment, or flags after the word) for /healthz and fails unless the answer is 200. The
+// container image has no shell or curl, so its HEALTHCHECK runs the binary itself. A gateway
+// listening on every interface is asked on loopback.
+func healthcheck(ctx context.Context, args []string, getenv func(string) string) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	host := cfg.host
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::", "[::]":
+		host = "::1"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort("127.0.0.1", port)+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(strings.Trim(host, "[]"), cfg.port)+"/healthz", nil)
 	if err != nil {
 		return err
 	}
@@ -145,4 +162,25 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// version describes the build: the module's version and VCS revision, as the Go toolchain
+// recorded them (a build with -buildvcs=false has no revision).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "gateway (no build information)\n"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	revision := settings["vcs.revision"]
+	if revision == "" {
+		revision = "unknown"
+	}
+	if settings["vcs.modified"] == "true" {
+		revision += " (modified)"
+	}
+	return fmt.Sprintf("gateway %s %s\nrevision %s %s\n%s\n", info.Main.Path, info.Main.Version, revision, settings["vcs.time"], info.GoVersion)
 }

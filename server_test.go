@@ -486,3 +486,46 @@ func TestReadinessCannotBeChangedByAClient(t *testing.T) {
 		t.Errorf("/nope: %d %s", status, body)
 	}
 }
+
+func TestCommandLine(t *testing.T) {
+	none := func(string) string { return "" }
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	// Unknown words are refused with the usage, never ignored.
+	for _, args := range [][]string{{"help", "--port", "9090"}, {"serve"}, {"--port", "9090", "extra"}} {
+		err := run(stopped, args, none, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "Usage: gateway") {
+			t.Errorf("%v: %v, want an error with the usage", args, err)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}} {
+		var out bytes.Buffer
+		if err := run(stopped, args, none, &out); err != nil || !strings.Contains(out.String(), "Usage: gateway") {
+			t.Errorf("%v: %v %q", args, err, out.String())
+		}
+	}
+	var out bytes.Buffer
+	if err := run(stopped, []string{"--version"}, none, &out); err != nil ||
+		!strings.Contains(out.String(), "github.com/itwin-graphql/gateway") || !strings.Contains(out.String(), "revision") ||
+		!strings.Contains(out.String(), "go1.") {
+		t.Errorf("--version: %v %q", err, out.String())
+	}
+}
+
+func TestHealthcheckDialsTheConfiguredHost(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback here:", err)
+	}
+	ln.Close()
+	g := startGateway(t, map[string]string{"HOST": "::1"})
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(g.url, "http://"))
+	env := map[string]string{"HOST": "::1", "PORT": port}
+	if err := run(context.Background(), []string{"healthcheck"}, func(k string) string { return env[k] }, io.Discard); err != nil {
+		t.Errorf("healthcheck with HOST=::1: %v", err)
+	}
+	// Flags after the word work as for the server; 127.0.0.1 has nothing on that port.
+	if err := run(context.Background(), []string{"healthcheck", "--host", "127.0.0.1", "--port", port}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("healthcheck reached a gateway on 127.0.0.1, which listens only on ::1")
+	}
+}
