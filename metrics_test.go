@@ -101,3 +101,30 @@ func TestMetricsAndLogs(t *testing.T) {
 		t.Errorf("the token appears %d times in the logs", n)
 	}
 }
+
+func TestUpstreamCallsCountsRealRequests(t *testing.T) {
+	// The log line's upstream_calls is what the platform received for the request: an answer
+	// from the cache, or a request that could make no call (no token), counts nothing.
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "CACHE_TTL": "1m"})
+	agg := fmt.Sprintf(`{"query":"query Aggregation($it: ID!, $m: ID!) { itwin(id: $it) { account { id } member(userId: $m) { user { id } } } }","variables":{"it":%q,"m":%q}}`,
+		show.ITwinID, show.MemberID)
+	for i, id := range []string{"first", "cached"} {
+		if body := post(t, g.url, show.Token, agg, "X-Request-Id", id); strings.Contains(body, `"errors"`) {
+			t.Fatalf("query %d: %s", i, body)
+		}
+	}
+	post(t, g.url, "", `{"query":"query NoToken { me { id } }"}`, "X-Request-Id", "no-token")
+	for id, want := range map[string]float64{"first": 4, "cached": 0, "no-token": 0} {
+		line := g.logs.findWhere(func(l map[string]any) bool { return l["msg"] == "graphql query" && l["request_id"] == id })
+		if line == nil || line["upstream_calls"] != want {
+			t.Errorf("%s: log line %v, want upstream_calls %v", id, line, want)
+		}
+	}
+	if n := emu.TotalCalls(); n != 4 {
+		t.Errorf("the platform got %d requests, want 4", n)
+	}
+}

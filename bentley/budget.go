@@ -9,10 +9,13 @@ import (
 
 // Budget counts one request's upstream attempts. The client takes from it before every retry
 // (first attempts are taken by whoever decides to make the call), so retries spend the same
-// per-request budget as calls do.
+// per-request budget as calls do, and tells it of every HTTP request it actually sends.
 type Budget interface {
 	// Take spends one attempt, or fails when the budget is spent.
 	Take() error
+	// Sent records one HTTP request sent to the platform for this request: not a cache hit, not
+	// a call shared with another caller's identical one.
+	Sent()
 }
 
 type budgetKey struct{}

@@ -367,6 +367,10 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 	if req.body != nil {
 		out.Body = io.NopCloser(bytes.NewReader(req.body))
 	}
+	if b := budgetFrom(ctx); b != nil {
+		// ctx is the request's own, or for a shared call its first caller's: the call counts once.
+		b.Sent()
+	}
 	start := time.Now()
 	resp, err := c.httpClient.Do(out)
 	if c.observer != nil {

@@ -120,9 +120,10 @@ func observed[K comparable, V any](l *Loaders, name string, batch dataloader.Bat
 	}
 }
 
-// UpstreamCalls reports how many upstream calls the request's loaders made.
+// UpstreamCalls reports how many HTTP requests the platform got for this request, retries
+// included: answers from the cache or shared with another caller's identical call are not counted.
 func (l *Loaders) UpstreamCalls() int {
-	return int(l.budget.calls.Load())
+	return int(l.budget.sent.Load())
 }
 
 // ITwin loads an iTwin by (lower-case) id.
