@@ -195,7 +195,11 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	m := newMetrics()
 	m.QueryFinished(graph.QueryRecord{Operation: "Q", Outcome: graph.OutcomeOK})
 	m.UpstreamCall("itwins.get", 200, time.Millisecond)
-	m.UpstreamRetry("itwins.get")
+	m.UpstreamRetry("itwins.get", "503")
+	m.RetryRefused("itwins.get", "retry_budget")
+	m.UpstreamShared("itwins.get", "cache_hit")
+	m.CacheEvicted(1)
+	m.BudgetExceeded()
 	m.LoaderBatch("user", 3)
 	m.InFlight(0)
 	families, err := m.registry.Gather()
@@ -220,7 +224,9 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 		}
 	}
 	for _, family := range []string{"gateway_graphql_queries_total", "gateway_graphql_query_duration_seconds", "gateway_graphql_in_flight",
-		"gateway_upstream_requests_total", "gateway_upstream_request_duration_seconds", "gateway_upstream_retries_total", "gateway_loader_batch_size"} {
+		"gateway_upstream_requests_total", "gateway_upstream_request_duration_seconds", "gateway_upstream_retries_total", "gateway_loader_batch_size",
+		"gateway_upstream_retries_refused_total", "gateway_upstream_shared_total", "gateway_cache_evictions_total",
+		"gateway_upstream_budget_exceeded_total", "gateway_build_info"} {
 		if !strings.Contains(string(raw), family) {
 			t.Errorf("the dashboard has no panel for %s", family)
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +32,10 @@ type metrics struct {
 	upstream       *prometheus.CounterVec
 	upstreamTime   *prometheus.HistogramVec
 	retries        *prometheus.CounterVec
+	retriesRefused *prometheus.CounterVec
+	shared         *prometheus.CounterVec
+	evictions      prometheus.Counter
+	budgetExceeded prometheus.Counter
 	batchSizes     *prometheus.HistogramVec
 	operationsMu   sync.Mutex
 	operationNames map[string]bool
@@ -63,8 +69,24 @@ func newMetrics() *metrics {
 		}, []string{"api", "endpoint"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_retries_total",
-			Help: "Retries of failed calls to the iTwin Platform, by API and endpoint.",
-		}, []string{"api", "endpoint"}),
+			Help: "Retries of failed calls to the iTwin Platform, by API, endpoint and cause (the status, or connection).",
+		}, []string{"api", "endpoint", "cause"}),
+		retriesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_retries_refused_total",
+			Help: "Retries not made, by API, endpoint and reason (request_budget, retry_budget, deadline).",
+		}, []string{"api", "endpoint", "reason"}),
+		shared: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gateway_upstream_shared_total",
+			Help: "Reads by how the cache and in-flight dedup served them (cache_hit, cache_miss, dedup_join), by API and endpoint.",
+		}, []string{"api", "endpoint", "kind"}),
+		evictions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gateway_cache_evictions_total",
+			Help: "Answers the response cache dropped to stay within CACHE_MAX_ENTRIES and CACHE_MAX_BYTES.",
+		}),
+		budgetExceeded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gateway_upstream_budget_exceeded_total",
+			Help: "Upstream calls refused because their request had spent UPSTREAM_CALL_BUDGET.",
+		}),
 		batchSizes: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gateway_loader_batch_size",
 			Help:    "Keys per dataloader batch, by loader.",
@@ -72,8 +94,29 @@ func newMetrics() *metrics {
 		}, []string{"loader"}),
 	}
 	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
+		m.retriesRefused, m.shared, m.evictions, m.budgetExceeded, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// buildInfo is gateway_build_info, always 1, labelled with what version() prints.
+func buildInfo() prometheus.Gauge {
+	version, revision, goVersion := "unknown", "unknown", runtime.Version()
+	if info, ok := debug.ReadBuildInfo(); ok {
+		version = info.Main.Version
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				revision = s.Value
+			}
+		}
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "gateway_build_info",
+		Help:        "The running build: module version, VCS revision and Go version. Always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": goVersion},
+	})
+	g.Set(1)
+	return g
 }
 
 // handler serves /metrics.
@@ -130,6 +173,22 @@ func (m *metrics) UpstreamCall(endpoint string, status int, d time.Duration) {
 }
 
 // UpstreamRetry implements bentley.Observer.
-func (m *metrics) UpstreamRetry(endpoint string) {
-	m.retries.WithLabelValues(apiOf(endpoint), endpoint).Inc()
+func (m *metrics) UpstreamRetry(endpoint, cause string) {
+	m.retries.WithLabelValues(apiOf(endpoint), endpoint, cause).Inc()
 }
+
+// RetryRefused implements bentley.Observer.
+func (m *metrics) RetryRefused(endpoint, reason string) {
+	m.retriesRefused.WithLabelValues(apiOf(endpoint), endpoint, reason).Inc()
+}
+
+// UpstreamShared implements bentley.Observer.
+func (m *metrics) UpstreamShared(endpoint, kind string) {
+	m.shared.WithLabelValues(apiOf(endpoint), endpoint, kind).Inc()
+}
+
+// CacheEvicted implements bentley.Observer.
+func (m *metrics) CacheEvicted(n int) { m.evictions.Add(float64(n)) }
+
+// BudgetExceeded implements graph.Observer.
+func (m *metrics) BudgetExceeded() { m.budgetExceeded.Inc() }

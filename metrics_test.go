@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 )
@@ -66,7 +69,8 @@ func TestMetricsAndLogs(t *testing.T) {
 		`gateway_upstream_requests_total{api="accesscontrol",endpoint="accesscontrol.member",status="503"} 1`,
 		`gateway_upstream_requests_total{api="users",endpoint="users.getbyidlist",status="200"} 1`,
 		`gateway_upstream_request_duration_seconds_bucket{api="itwins",endpoint="itwins.account"`,
-		`gateway_upstream_retries_total{api="accesscontrol",endpoint="accesscontrol.member"} 1`,
+		`gateway_upstream_retries_total{api="accesscontrol",cause="503",endpoint="accesscontrol.member"} 1`,
+		`gateway_build_info{`,
 		`gateway_loader_batch_size_bucket{loader="user"`,
 	} {
 		if !strings.Contains(text, family) {
@@ -126,5 +130,67 @@ func TestUpstreamCallsCountsRealRequests(t *testing.T) {
 	}
 	if n := emu.TotalCalls(); n != 4 {
 		t.Errorf("the platform got %d requests, want 4", n)
+	}
+	// The cache's work shows in the metrics: four misses, then four hits.
+	resp, err := http.Get(g.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, kind := range []string{"cache_hit", "cache_miss"} {
+		var total float64
+		for _, m := range regexp.MustCompile(`gateway_upstream_shared_total\{[^}]*kind="`+kind+`"\} (\d+)`).FindAllStringSubmatch(string(raw), -1) {
+			n, _ := strconv.ParseFloat(m[1], 64)
+			total += n
+		}
+		if total != 4 {
+			t.Errorf("%s total %v, want 4", kind, total)
+		}
+	}
+}
+
+func TestRefusalAndSharingMetrics(t *testing.T) {
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "UPSTREAM_CALL_BUDGET": "10"})
+
+	// Two identical queries at once: the second joins the first's calls.
+	emu.SetLatency(100 * time.Millisecond)
+	me := `{"query":"query Me { me { id } }"}`
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); post(t, g.url, show.Token, me) }()
+	}
+	wg.Wait()
+	emu.SetLatency(0)
+
+	// A platform answering 503 to a query of 20 calls with a budget of 10.
+	emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
+	var q strings.Builder
+	q.WriteString(`{"query":"query Wide {`)
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&q, ` t%d: itwin(id: \"00000000-0000-4000-8000-%012d\") { id }`, i, i)
+	}
+	q.WriteString(` }"}`)
+	post(t, g.url, show.Token, q.String())
+
+	resp, err := http.Get(g.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, pattern := range []string{
+		`gateway_upstream_shared_total\{api="users",endpoint="users.me",kind="dedup_join"\} 1`,
+		`gateway_upstream_budget_exceeded_total [1-9]`,
+		`gateway_upstream_retries_refused_total\{api="itwins",endpoint="itwins.get",reason="request_budget"\} [1-9]`,
+	} {
+		if !regexp.MustCompile(pattern).Match(raw) {
+			t.Errorf("/metrics lacks %s", pattern)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -79,8 +80,18 @@ type Client struct {
 type Observer interface {
 	// UpstreamCall reports one call: its HTTP status (0 when no answer came) and duration.
 	UpstreamCall(endpoint string, status int, d time.Duration)
-	// UpstreamRetry reports that a failed call of endpoint is about to be tried again.
-	UpstreamRetry(endpoint string)
+	// UpstreamRetry reports that a failed call of endpoint is about to be tried again, and why:
+	// the status that failed ("429", "503", ...) or "connection".
+	UpstreamRetry(endpoint, cause string)
+	// RetryRefused reports a retry not made: "request_budget" (the request's attempts are spent),
+	// "retry_budget" (the process-wide budget is) or "deadline" (the wait would not fit).
+	RetryRefused(endpoint, reason string)
+	// UpstreamShared reports a read answered without a call of its own: "cache_hit", or
+	// "dedup_join" (shared with an identical call in flight); and "cache_miss" for a read the
+	// cache could not answer.
+	UpstreamShared(endpoint, kind string)
+	// CacheEvicted reports answers the response cache dropped to stay within its bounds.
+	CacheEvicted(n int)
 }
 
 // WithObserver sets the observer of upstream calls.
@@ -304,8 +315,10 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 	}
 	if c.cache != nil {
 		if res, ok := c.cache.get(key); ok {
+			c.observeShared(req.endpoint, "cache_hit")
 			return res, nil
 		}
+		c.observeShared(req.endpoint, "cache_miss")
 	}
 	for attempt := 0; ; attempt++ {
 		if attempt == 0 {
@@ -314,24 +327,29 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		res, err := c.attempt(req, key)
 		if !retryable(res, err) || attempt >= c.retries {
 			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
-				c.cache.put(key, res)
+				if evicted := c.cache.put(key, res); evicted > 0 && c.observer != nil {
+					c.observer.CacheEvicted(evicted)
+				}
 			}
 			return res, err
 		}
 		wait := retryDelay(res, attempt)
 		if !c.fitsIn(ctx, wait) {
+			c.observeRefused(req.endpoint, "deadline")
 			return res, err
 		}
 		// A retry spends the request's budget of upstream attempts and the process's retry
 		// budget; without both, the failure stands.
 		if !c.retryBudget.allow() {
+			c.observeRefused(req.endpoint, "retry_budget")
 			return res, err
 		}
 		if b := budgetFrom(ctx); b != nil && b.Take() != nil {
+			c.observeRefused(req.endpoint, "request_budget")
 			return res, err
 		}
 		if c.observer != nil {
-			c.observer.UpstreamRetry(req.endpoint)
+			c.observer.UpstreamRetry(req.endpoint, retryCause(res))
 		}
 		if !sleep(ctx, wait) {
 			return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, context.Cause(ctx))
@@ -339,14 +357,37 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 	}
 }
 
+func (c *Client) observeShared(endpoint, kind string) {
+	if c.observer != nil {
+		c.observer.UpstreamShared(endpoint, kind)
+	}
+}
+
+func (c *Client) observeRefused(endpoint, reason string) {
+	if c.observer != nil {
+		c.observer.RetryRefused(endpoint, reason)
+	}
+}
+
+// retryCause names why an attempt is retried: its status, or "connection" when none came.
+func retryCause(res *rawResponse) string {
+	if res == nil {
+		return "connection"
+	}
+	return strconv.Itoa(res.status)
+}
+
 // attempt makes one call, shared with identical concurrent calls when dedup is on.
 func (c *Client) attempt(req *request, key string) (*rawResponse, error) {
 	if c.flights == nil {
 		return c.roundTrip(req.Context(), req)
 	}
-	res, err, _ := c.flights.do(req.Context(), key, func(ctx context.Context) (*rawResponse, error) {
+	res, err, shared := c.flights.do(req.Context(), key, func(ctx context.Context) (*rawResponse, error) {
 		return c.roundTrip(ctx, req)
 	})
+	if shared {
+		c.observeShared(req.endpoint, "dedup_join")
+	}
 	if err != nil && req.Context().Err() != nil {
 		err = fmt.Errorf("bentley: %s: %w", req.endpoint, err)
 	}

@@ -139,10 +139,11 @@ func (c *responseCache) get(key string) (*rawResponse, bool) {
 	return e.res, true
 }
 
-func (c *responseCache) put(key string, res *rawResponse) {
+// put keeps an answer and returns how many others it evicted to stay within the bounds.
+func (c *responseCache) put(key string, res *rawResponse) (evicted int) {
 	size := len(key) + len(res.body)
 	if size > c.maxBytes {
-		return
+		return 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -153,7 +154,9 @@ func (c *responseCache) put(key string, res *rawResponse) {
 	c.bytes += size
 	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
 		c.remove(c.order.Back())
+		evicted++
 	}
+	return evicted
 }
 
 func (c *responseCache) remove(el *list.Element) {

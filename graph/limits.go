@@ -139,6 +139,8 @@ type callBudget struct {
 	// sent counts the HTTP requests actually sent for the operation: cache hits, calls shared with
 	// another caller and calls never made (no token) are not among them.
 	sent atomic.Int64
+	// refused, when set, is told of every call refused for the budget.
+	refused func()
 }
 
 // Take spends one attempt for the platform client's retries (bentley.Budget).
@@ -150,6 +152,9 @@ func (b *callBudget) Sent() { b.sent.Add(1) }
 // take spends one attempt, or fails once the budget is spent.
 func (b *callBudget) take() error {
 	if b.max > 0 && b.used.Add(1) > b.max {
+		if b.refused != nil {
+			b.refused()
+		}
 		return errBudgetExceeded
 	}
 	return nil

@@ -81,6 +81,9 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
 		accountVia: map[string]string{}, accountByITwin: map[string]bool{},
 	}
+	if opts.Observer != nil {
+		l.budget.refused = opts.Observer.BudgetExceeded
+	}
 	fetchMember := func(ctx context.Context, k memberKey) (*bentley.Member, error) {
 		return client.GetUserMember(ctx, k.itwinID, k.memberID)
 	}

@@ -25,6 +25,8 @@ type Observer interface {
 	LoaderBatch(loader string, keys int)
 	// InFlight moves the count of requests being served.
 	InFlight(delta int)
+	// BudgetExceeded reports an upstream call refused because the request's budget was spent.
+	BudgetExceeded()
 }
 
 // Query outcomes.
