@@ -87,6 +87,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	client, err := bentley.NewClient(
 		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
 		bentley.WithObserver(m),
+		bentley.WithLogger(logger),
 		bentley.WithBaseURL(baseURL),
 		bentley.WithTimeout(cfg.upstreamTimeout),
 		bentley.WithRetries(cfg.retries),

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,6 +74,7 @@ type Client struct {
 	// retryBudget bounds retries across the process.
 	retryBudget *retryBudget
 	observer    Observer
+	logger      *slog.Logger
 }
 
 // Observer is told about every upstream call, for metrics. Nothing passed to it carries a token,
@@ -247,6 +249,8 @@ type request struct {
 	credential string
 	// caller is whose share of the upstream slots the call takes (WithCaller).
 	caller string
+	// attempt numbers the request's tries from 1, for the log.
+	attempt int
 }
 
 // newRequest builds a request for path, relative to the base URL, with the API's media type.
@@ -324,6 +328,7 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		if attempt == 0 {
 			c.retryBudget.attempted()
 		}
+		req.attempt = attempt + 1
 		res, err := c.attempt(req, key)
 		if !retryable(res, err) || attempt >= c.retries {
 			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
@@ -422,6 +427,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 		c.observer.UpstreamCall(req.endpoint, status, time.Since(start))
 	}
 	if err != nil {
+		c.logAttempt(ctx, req, nil, err, time.Since(start))
 		return nil, c.transportError(ctx, req.endpoint, err)
 	}
 	defer func() {
@@ -435,6 +441,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
+		c.logAttempt(ctx, req, nil, err, time.Since(start))
 		return nil, c.transportError(ctx, req.endpoint, err)
 	}
 	if int64(len(body)) > limit {
@@ -444,7 +451,9 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 			return nil, fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, maxResponseBytes, ErrMalformedResponse)
 		}
 	}
-	return &rawResponse{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	res := &rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
+	c.logAttempt(ctx, req, res, nil, time.Since(start))
+	return res, nil
 }
 
 // transportError classifies a failure to get an answer. The caller's own cancellation stays

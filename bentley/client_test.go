@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -315,4 +317,58 @@ func TestNewClientValidatesOptions(t *testing.T) {
 	if tr := bentley.NewTransport(); tr.MaxIdleConnsPerHost <= 2 {
 		t.Errorf("MaxIdleConnsPerHost = %d; fan-out to one host needs more than Go's default of 2", tr.MaxIdleConnsPerHost)
 	}
+}
+
+func TestFailedAttemptsAreLogged(t *testing.T) {
+	emu, url := startEmulator(t)
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := bentley.NewClient(bentley.WithBaseURL(url), bentley.WithLogger(logger), bentley.WithRetries(1), bentley.WithTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := emu.Showcase()
+	ctx := bentley.WithToken(context.Background(), show.Token)
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointITwin, Kind: emulator.FaultStatus, Status: 503, Times: 2})
+	_, _ = c.GetITwin(ctx, show.ITwinID)
+	emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang, Times: 1})
+	_, _ = c.GetMe(ctx)
+	_, _ = c.GetITwin(ctx, "00000000-0000-4000-8000-000000000000") // a 404
+	gone, _ := bentley.NewClient(bentley.WithBaseURL(closedURL(t)), bentley.WithLogger(logger), bentley.WithRetries(0))
+	_, _ = gone.GetMe(ctx)
+	emu.Close()
+
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	for _, want := range []string{
+		`"level":"WARN","msg":"upstream attempt failed","endpoint":"itwins.get","operation":"GET /itwins/{id}","cause":"status 503","upstream_code":"ServiceUnavailable","attempt":1`,
+		`"cause":"status 503","upstream_code":"ServiceUnavailable","attempt":2`,
+		`"endpoint":"users.me","operation":"GET /users/me","cause":"timeout"`,
+		`"level":"DEBUG","msg":"upstream attempt failed","endpoint":"itwins.get","operation":"GET /itwins/{id}","cause":"status 404","upstream_code":"iTwinNotFound"`,
+		`"cause":"refused"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no log line with %s in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, show.Token) || strings.Contains(out, show.ITwinID) || strings.Contains(out, "127.0.0.1") {
+		t.Errorf("the log holds a token, an id or an address:\n%s", out)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// closedURL is the address of a server that has gone: connections to it are refused.
+func closedURL(t *testing.T) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close()
+	return srv.URL
 }
