@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -46,7 +47,35 @@ func tracingEnabled(getenv func(string) string) (bool, error) {
 			return false, fmt.Errorf("%s: %q is not supported; use http/protobuf", v, p)
 		}
 	}
+	if err := checkSampler(getenv); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// samplers are the OTEL_TRACES_SAMPLER values the SDK implements; with any other it silently
+// falls back to its default, so an operator's typo would go unnoticed.
+var samplers = map[string]bool{
+	"always_on": true, "always_off": true, "traceidratio": true,
+	"parentbased_always_on": true, "parentbased_always_off": true, "parentbased_traceidratio": true,
+}
+
+// checkSampler refuses an unknown OTEL_TRACES_SAMPLER, and a ratio sampler's argument that is not
+// a number from 0 to 1, as every other setting is refused at start.
+func checkSampler(getenv func(string) string) error {
+	sampler := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER"))
+	if sampler == "" {
+		return nil
+	}
+	if !samplers[sampler] {
+		return fmt.Errorf("OTEL_TRACES_SAMPLER: %q is not a sampler; use always_on, always_off, traceidratio or a parentbased_ one", sampler)
+	}
+	if arg := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG")); arg != "" && strings.HasSuffix(sampler, "traceidratio") {
+		if r, err := strconv.ParseFloat(arg, 64); err != nil || r < 0 || r > 1 {
+			return fmt.Errorf("OTEL_TRACES_SAMPLER_ARG: %q is not a ratio from 0 to 1", arg)
+		}
+	}
+	return nil
 }
 
 // newTracerProvider returns the OTLP/HTTP tracer provider the OTEL_* variables describe (the

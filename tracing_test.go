@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -32,6 +34,9 @@ func TestTracingIsOffUnlessConfigured(t *testing.T) {
 		{env: map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}},
 		{env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, bad: true},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, bad: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"}, on: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "sometimes"}, bad: true},
+		{env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}, bad: true},
 	}
 	for _, tc := range cases {
 		on, err := tracingEnabled(func(k string) string { return tc.env[k] })
@@ -63,8 +68,15 @@ func TestOperationTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var logs strings.Builder
+	var logsMu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		logsMu.Lock()
+		defer logsMu.Unlock()
+		return logs.Write(p)
+	}), nil))
 	gw := httptest.NewServer(traced(tp, graph.NewHandler(graph.Options{
-		Client: client, TracerProvider: tp, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Client: client, TracerProvider: tp, Logger: logger,
 	})))
 	defer gw.Close()
 
@@ -82,6 +94,13 @@ func TestOperationTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The request's log line joins the caller's trace.
+	logsMu.Lock()
+	line := logs.String()
+	logsMu.Unlock()
+	if !strings.Contains(line, `"trace_id":"`+callerTrace+`"`) || !strings.Contains(line, `"span_id":"`) {
+		t.Errorf("the request's log line carries no trace_id/span_id: %s", line)
+	}
 
 	spans := exp.GetSpans()
 	var op *tracetest.SpanStub
@@ -128,5 +147,18 @@ func TestOperationTrace(t *testing.T) {
 		if v := a.Value.Emit(); strings.Contains(v, show.MemberID) || strings.Contains(v, show.ITwinID) {
 			t.Errorf("operation span records a variable in %s", a.Key)
 		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestExporterErrorsAreLoggedAsJSON(t *testing.T) {
+	// With tracing on, what the SDK reports (an unreachable collector, say) is a JSON log line.
+	g := startGateway(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"})
+	otel.Handle(errors.New("export failed: connection refused"))
+	if line := g.logs.find("tracing: the span exporter failed"); line == nil || line["error"] != "export failed: connection refused" {
+		t.Errorf("exporter error not logged as a JSON line: %v", line)
 	}
 }

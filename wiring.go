@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
@@ -71,6 +72,13 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	tp, err := newTracerProvider(ctx, getenv)
 	if err != nil {
 		return nil, err
+	}
+	if tp != nil {
+		// The SDK reports exporter failures (an unreachable collector, say) through this handler;
+		// by default it prints plain text among the JSON log lines.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			logger.Warn("tracing: the span exporter failed", "error", err.Error())
+		}))
 	}
 	var tracerProvider trace.TracerProvider
 	if tp != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Observer receives what the GraphQL layer measures; the server turns it into metrics. It must
@@ -168,14 +169,18 @@ func observe(logger *slog.Logger, obs Observer, next http.Handler) http.Handler 
 		if r.Method == http.MethodOptions {
 			return // a CORS preflight is not a query
 		}
-		logger.LogAttrs(r.Context(), slog.LevelInfo, "graphql query",
-			slog.String("request_id", q.RequestID),
+		attrs := []slog.Attr{slog.String("request_id", q.RequestID)}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			// Joins the log line to the request's trace.
+			attrs = append(attrs, slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "graphql query", append(attrs,
 			slog.String("operation", q.Operation),
 			slog.String("outcome", q.Outcome),
 			slog.Int("status", q.Status),
 			slog.Float64("duration_ms", float64(q.Duration.Microseconds())/1000),
 			slog.Int("upstream_calls", q.UpstreamCalls),
-			slog.Any("error_codes", q.ErrorCodes))
+			slog.Any("error_codes", q.ErrorCodes))...)
 		if obs != nil {
 			obs.QueryFinished(q)
 		}
