@@ -56,6 +56,8 @@ var settings = []setting{
 	{"CACHE_MAX_BYTES", "cache-max-bytes", "67108864", "most bytes of answers the cache holds"},
 	{"DRAIN_DELAY", "drain-delay", "5s", "on SIGTERM, how long /readyz fails while requests are still served, before new connections are refused"},
 	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries after the drain delay"},
+	{"COMPRESSION", "compression", "true", "compress responses of 1 KiB or more with zstd or gzip, as the client's Accept-Encoding allows"},
+	{"HTTP2_CLEARTEXT", "http2-cleartext", "false", "also serve HTTP/2 without TLS (h2c, prior knowledge), as service meshes and ingresses speak inside a cluster"},
 	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
@@ -82,6 +84,8 @@ type config struct {
 	queryCacheBytes int
 	maxInFlight     int
 	drainDelay      time.Duration
+	compression     bool
+	h2c             bool
 	retryBudget     float64
 	perCaller       int
 	clientID        string
@@ -227,6 +231,12 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.shutdownTimeout, err = positiveDuration("SHUTDOWN_TIMEOUT", get("SHUTDOWN_TIMEOUT")); err != nil {
 		return config{}, err
+	}
+	if cfg.compression, err = strconv.ParseBool(get("COMPRESSION")); err != nil {
+		return config{}, fmt.Errorf("COMPRESSION: %q is not true or false", get("COMPRESSION"))
+	}
+	if cfg.h2c, err = strconv.ParseBool(get("HTTP2_CLEARTEXT")); err != nil {
+		return config{}, fmt.Errorf("HTTP2_CLEARTEXT: %q is not true or false", get("HTTP2_CLEARTEXT"))
 	}
 	if cfg.drainDelay, err = time.ParseDuration(get("DRAIN_DELAY")); err != nil || cfg.drainDelay < 0 {
 		return config{}, fmt.Errorf("DRAIN_DELAY: %q is not a duration such as 5s (0s for none)", get("DRAIN_DELAY"))

@@ -79,6 +79,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Ha
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.h2c {
+		// HTTP/2 without TLS (prior knowledge) beside HTTP/1.1, for meshes and ingresses that
+		// speak it inside a cluster; TLS is theirs to terminate.
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -527,5 +528,82 @@ func TestHealthcheckDialsTheConfiguredHost(t *testing.T) {
 	// Flags after the word work as for the server; 127.0.0.1 has nothing on that port.
 	if err := run(context.Background(), []string{"healthcheck", "--host", "127.0.0.1", "--port", port}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Error("healthcheck reached a gateway on 127.0.0.1, which listens only on ::1")
+	}
+}
+
+func TestCompressionNegotiation(t *testing.T) {
+	g := startGateway(t, nil)
+	list := `{"query":"query Mine { itwins(first: 100, filter: {includeInactive: true}) { nodes { id displayName number } } }"}`
+	small := `{"query":"query Tiny { __typename }"}`
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}} // see the raw encoding
+	for _, tc := range []struct{ body, accept, want string }{
+		{list, "gzip", "gzip"},
+		{list, "zstd", "zstd"},
+		{list, "gzip, zstd", "zstd"},
+		{list, "", ""},
+		{small, "gzip", ""}, // under 1 KiB: not worth it
+	} {
+		req, _ := http.NewRequest("POST", g.url+"/graphql", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Encoding", tc.accept)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Encoding"); got != tc.want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", tc.accept, got, tc.want)
+		}
+		if tc.want == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, _ := io.ReadAll(zr)
+			if !strings.Contains(string(plain), `"itwins"`) || len(raw) >= len(plain) {
+				t.Errorf("gzip body of %d bytes for %d plain", len(raw), len(plain))
+			}
+		}
+	}
+	off := startGateway(t, map[string]string{"COMPRESSION": "false"})
+	req, _ := http.NewRequest("POST", off.url+"/graphql", strings.NewReader(list))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+off.token)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.Header.Get("Content-Encoding") != "" {
+			t.Error("COMPRESSION=false still compresses")
+		}
+	}
+}
+
+func TestHTTP2Cleartext(t *testing.T) {
+	h2c := &http.Client{Transport: &http.Transport{Protocols: func() *http.Protocols {
+		p := new(http.Protocols)
+		p.SetUnencryptedHTTP2(true)
+		return p
+	}()}}
+	on := startGateway(t, map[string]string{"HTTP2_CLEARTEXT": "true"})
+	resp, err := h2c.Get(on.url + "/healthz")
+	if err != nil {
+		t.Fatalf("h2c with HTTP2_CLEARTEXT=true: %v", err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Errorf("answered over %s, want HTTP/2", resp.Proto)
+	}
+	// HTTP/1.1 still works beside it.
+	if status, _ := get(t, on.url+"/healthz"); status != 200 {
+		t.Errorf("HTTP/1.1 beside h2c: %d", status)
+	}
+	off := startGateway(t, nil)
+	if resp, err := h2c.Get(off.url + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Errorf("h2c answered (%s) though HTTP2_CLEARTEXT is off", resp.Proto)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
@@ -153,6 +154,13 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	})
 	mux.Handle("/", fallback(mux))
 	gw.handler = mux
+	if cfg.compression {
+		compress, err := gzhttp.NewWrapper(gzhttp.MinSize(compressMinBytes))
+		if err != nil {
+			return nil, fmt.Errorf("compression: %w", err)
+		}
+		gw.handler = compress(mux)
+	}
 	ok = true
 	return gw, nil
 }
@@ -175,6 +183,10 @@ func startEmulator(ctx context.Context) (*emulator.Emulator, string, func(), err
 	}
 	return emu, "http://" + ln.Addr().String(), shutdown, nil
 }
+
+// compressMinBytes is the smallest response worth compressing: below it the encoding's own
+// overhead and CPU outweigh the bytes saved.
+const compressMinBytes = 1024
 
 // fallback answers what no route took, in the GraphQL error shape with a code like every other
 // refusal: 405 with Allow for a known path asked with another method, 404 for anything else.
