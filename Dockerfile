@@ -1,7 +1,15 @@
 # syntax=docker/dockerfile:1
 
-# Build: a static binary (no cgo), reproducible paths, no debug symbols.
-FROM golang:1.26-bookworm AS build
+# The base images are build arguments: pin them by digest for reproducible builds
+# (--build-arg BUILD_IMAGE=golang:1.26-bookworm@sha256:...), or point them at a private registry.
+ARG BUILD_IMAGE=golang:1.26-bookworm
+ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
+
+# Build: a static binary (no cgo), reproducible paths, no debug symbols. GOPROXY and GOFLAGS pass
+# through, for air-gapped builds against a private module proxy.
+FROM ${BUILD_IMAGE} AS build
+ARG GOPROXY
+ARG GOFLAGS
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -9,7 +17,7 @@ COPY . .
 RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o /out/gateway .
 
 # Run: distroless static (CA certificates and tzdata, no shell), as the non-root user 65532.
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 COPY --from=build /out/gateway /gateway
 USER 65532:65532
 ENV PORT=8080

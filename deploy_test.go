@@ -243,12 +243,13 @@ func TestDockerfile(t *testing.T) {
 	}
 	text := string(raw)
 	for _, want := range []string{
-		"FROM gcr.io/distroless/static",   // small, CA certificates, no shell
-		"CGO_ENABLED=0",                   // static binary
-		"USER 65532:65532",                // non-root
-		`HEALTHCHECK`,                     // the binary checks itself
-		`CMD ["/gateway", "healthcheck"]`, // exec form: no shell in the image
-		`ENTRYPOINT ["/gateway"]`,         // exec form: signals reach the process
+		"RUNTIME_IMAGE=gcr.io/distroless/static", // small, CA certificates, no shell
+		"FROM ${RUNTIME_IMAGE}",                  // overridable, to pin by digest
+		"CGO_ENABLED=0",                          // static binary
+		"USER 65532:65532",                       // non-root
+		`HEALTHCHECK`,                            // the binary checks itself
+		`CMD ["/gateway", "healthcheck"]`,        // exec form: no shell in the image
+		`ENTRYPOINT ["/gateway"]`,                // exec form: signals reach the process
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Dockerfile lacks %s", want)

@@ -56,7 +56,9 @@ func retryable(res *rawResponse, err error) bool {
 }
 
 // retryDelay is how long to wait before attempt n+1 (n counts from 0): the platform's
-// Retry-After when it sent one, otherwise exponential backoff with full jitter.
+// Retry-After when it sent one, otherwise exponential backoff with full jitter. A backoff library
+// such as cenkalti/backoff would cover only the second half; Retry-After and the caller's
+// deadline (fitsIn) decide most waits here.
 func retryDelay(res *rawResponse, attempt int) time.Duration {
 	if res != nil {
 		if d := parseRetryAfter(res.header.Get("Retry-After"), time.Now()); d > 0 || res.header.Get("Retry-After") == "0" {

@@ -9,7 +9,9 @@ import (
 // slots bounds the upstream calls in flight and shares them between callers, work-conserving: a
 // call gets a slot at once while one is free, whoever makes it; when none is, it waits, and each
 // freed slot goes to the longest-waiting call of a caller holding less than its share, or, when
-// every waiting caller is at its share, to the longest-waiting call.
+// every waiting caller is at its share, to the longest-waiting call. golang.org/x/sync/semaphore
+// hands slots out in arrival order only, which is what let one caller's wide queries starve the
+// rest, so the queue is kept here.
 type slots struct {
 	max, share int
 

@@ -8,7 +8,8 @@ import (
 
 // sizedLRU is a least-recently-used cache bounded by entries and by an estimate of the bytes it
 // holds, so what it keeps is bounded by configuration, not by traffic: a thousand distinct 1 MB
-// documents cannot pin a gigabyte. It implements gqlgen's graphql.Cache.
+// documents cannot pin a gigabyte. It implements gqlgen's graphql.Cache. hashicorp/golang-lru
+// (behind gqlgen's own lru) bounds the number of entries, not their bytes, hence these sixty lines.
 type sizedLRU[V any] struct {
 	maxEntries int
 	maxBytes   int64

@@ -163,7 +163,8 @@ const CodeOverloaded = "OVERLOADED"
 // request has not read its body yet: waiting costs a goroutine, not a document's memory.
 const inFlightWait = 2 * time.Second
 
-// limitInFlight serves at most max requests at once; a request past it waits up to inFlightWait
+// limitInFlight serves at most max requests at once (a buffered channel is the semaphore: one
+// weight per request, no fairness needed, so golang.org/x/sync/semaphore would add nothing); a request past it waits up to inFlightWait
 // for a slot and is then answered 503 with Retry-After, so the memory bodies and parsed
 // documents can take is bounded by configuration, not by traffic.
 func limitInFlight(max int, next http.Handler) http.Handler {
