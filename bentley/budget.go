@@ -94,26 +94,3 @@ func WithRetryBudget(ratio float64) Option {
 		return nil
 	}
 }
-
-type callerKey struct{}
-
-// WithCaller returns a context whose upstream calls count against the slots of caller (a hash,
-// never a secret), for WithMaxConcurrencyPerCaller. Without it, calls count against the hash of
-// the context's token.
-func WithCaller(ctx context.Context, caller string) context.Context {
-	return context.WithValue(ctx, callerKey{}, caller)
-}
-
-// WithMaxConcurrencyPerCaller sets each caller's share of the WithMaxConcurrency slots (0: no
-// share, first come first served). The share binds only while others wait: a caller alone may use
-// every idle slot, and a freed slot goes first to a waiting caller below its share, so one
-// caller's wide queries cannot keep the others waiting.
-func WithMaxConcurrencyPerCaller(n int) Option {
-	return func(c *Client) error {
-		if n < 0 {
-			return errors.New("bentley: max concurrency per caller must not be negative")
-		}
-		c.share = n
-		return nil
-	}
-}

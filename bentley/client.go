@@ -32,8 +32,6 @@ const DefaultTimeout = 10 * time.Second
 // a getbyidlist or a search of 1000 users, about 200 KiB.
 const MaxResponseBytes = 1 << 20
 
-const maxResponseBytes = MaxResponseBytes
-
 // The platform versions its APIs by media type: v1 for iTwins and Users, v2 for Access Control.
 const (
 	mediaV1 = "application/vnd.bentley.itwin-platform.v1+json"
@@ -435,7 +433,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		_ = resp.Body.Close()
 	}()
-	limit := int64(maxResponseBytes)
+	limit := int64(MaxResponseBytes)
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		limit = maxErrorBodyBytes
 	}
@@ -448,7 +446,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 		if limit == maxErrorBodyBytes {
 			body = body[:limit] // an error body is only looked at for its envelope
 		} else {
-			return nil, fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, maxResponseBytes, ErrMalformedResponse)
+			return nil, fmt.Errorf("bentley: %s: response larger than %d bytes: %w", req.endpoint, MaxResponseBytes, ErrMalformedResponse)
 		}
 	}
 	res := &rawResponse{status: resp.StatusCode, header: resp.Header, body: body}

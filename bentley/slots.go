@@ -3,6 +3,7 @@ package bentley
 import (
 	"container/list"
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -97,5 +98,28 @@ func (s *slots) dispatch() {
 		w := s.waiting.Remove(next).(*slotWaiter)
 		s.grant(w.caller)
 		close(w.granted)
+	}
+}
+
+type callerKey struct{}
+
+// WithCaller returns a context whose upstream calls count against the slots of the caller
+// identity names (an API key, say), for WithMaxConcurrencyPerCaller. Only its hash is kept, as for
+// tokens. Without it, calls count against the context's token.
+func WithCaller(ctx context.Context, identity string) context.Context {
+	return context.WithValue(ctx, callerKey{}, credentialHash("caller\x00"+identity))
+}
+
+// WithMaxConcurrencyPerCaller sets each caller's share of the WithMaxConcurrency slots (0: no
+// share, first come first served). The share binds only while others wait: a caller alone may use
+// every idle slot, and a freed slot goes first to a waiting caller below its share, so one
+// caller's wide queries cannot keep the others waiting.
+func WithMaxConcurrencyPerCaller(n int) Option {
+	return func(c *Client) error {
+		if n < 0 {
+			return errors.New("bentley: max concurrency per caller must not be negative")
+		}
+		c.share = n
+		return nil
 	}
 }

@@ -163,10 +163,11 @@ const CodeOverloaded = "OVERLOADED"
 // request has not read its body yet: waiting costs a goroutine, not a document's memory.
 const inFlightWait = 2 * time.Second
 
-// limitInFlight serves at most max requests at once (a buffered channel is the semaphore: one
-// weight per request, no fairness needed, so golang.org/x/sync/semaphore would add nothing); a request past it waits up to inFlightWait
+// limitInFlight serves at most max requests at once; a request past it waits up to inFlightWait
 // for a slot and is then answered 503 with Retry-After, so the memory bodies and parsed
-// documents can take is bounded by configuration, not by traffic.
+// documents can take is bounded by configuration, not by traffic. A buffered channel is the
+// semaphore: one weight per request and no fairness to keep, so golang.org/x/sync/semaphore would
+// add nothing.
 func limitInFlight(max int, next http.Handler) http.Handler {
 	slots := make(chan struct{}, max)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -208,11 +208,10 @@ func checkRequestJSON(body []byte) string {
 		return `the request body is empty; send {"query": "..."}`
 	case trimmed[0] == '[':
 		return "batched requests (a JSON array) are not supported; send one operation per request"
-	case trimmed[0] != '{' || !json.Valid(trimmed):
-		return "the request body is not a JSON object"
 	}
+	// One pass: Unmarshal validates the whole body while it splits out the top-level fields.
 	var fields map[string]json.RawMessage
-	if json.Unmarshal(trimmed, &fields) != nil {
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &fields) != nil {
 		return "the request body is not a JSON object"
 	}
 	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {

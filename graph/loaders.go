@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -147,26 +145,14 @@ func (l *Loaders) account(ctx context.Context, itwinID string, accountID *string
 	if accountID == nil || *accountID == "" || l.accountByITwin[itwinID] {
 		l.accountByITwin[itwinID] = true
 		l.mu.Unlock()
-		return l.loadForgetting(ctx, l.accounts, itwinID)
+		return loadThunk(ctx, l.accounts, itwinID)
 	}
 	id := strings.ToLower(*accountID)
 	if _, ok := l.accountVia[id]; !ok {
 		l.accountVia[id] = itwinID
 	}
 	l.mu.Unlock()
-	return l.loadForgetting(ctx, l.accountsByID, id)
-}
-
-// loadForgetting starts a load whose thunk forgets a transient failure (see load).
-func (l *Loaders) loadForgetting(ctx context.Context, dl *dataloader.Loader[string, *bentley.ITwin], key string) dataloader.Thunk[*bentley.ITwin] {
-	thunk := dl.Load(ctx, key)
-	return func() (*bentley.ITwin, error) {
-		v, err := thunk()
-		if err != nil && bentley.IsTemporary(err) {
-			dl.Clear(ctx, key)
-		}
-		return v, err
-	}
+	return loadThunk(ctx, l.accountsByID, id)
 }
 
 // MemberPage loads one page of an iTwin's user members.
@@ -188,19 +174,14 @@ func (l *Loaders) Permissions(ctx context.Context, itwinID string) ([]string, er
 // full representation also primes the iTwin loader, so a parent that is on the page costs no
 // second call; a summary does not, since it lacks what GET /itwins/{id} answers.
 func (l *Loaders) ITwinPage(ctx context.Context, list string, q bentley.ITwinQuery) (*bentley.ITwinPage, error) {
-	if err := l.budget.take(); err != nil {
-		return nil, err
-	}
-	var page *bentley.ITwinPage
-	var err error
+	fetch := l.client.ListITwins
 	switch list {
 	case listFavorites:
-		page, err = l.client.ListFavoriteITwins(ctx, q)
+		fetch = l.client.ListFavoriteITwins
 	case listRecents:
-		page, err = l.client.ListRecentITwins(ctx, q)
-	default:
-		page, err = l.client.ListITwins(ctx, q)
+		fetch = l.client.ListRecentITwins
 	}
+	page, err := budgeted(l.budget, func(ctx context.Context) (*bentley.ITwinPage, error) { return fetch(ctx, q) })(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -273,11 +254,19 @@ func budgeted[V any](b *callBudget, fetch func(context.Context) (V, error)) func
 // load waits for one key and forgets a transient failure, so a later field of the same request
 // asks again instead of repeating a 429 or 503 the platform may already have recovered from.
 func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) (V, error) {
-	v, err := l.Load(ctx, key)()
-	if err != nil && bentley.IsTemporary(err) {
-		l.Clear(ctx, key)
+	return loadThunk(ctx, l, key)()
+}
+
+// loadThunk starts a load and returns its thunk, which forgets a transient failure as load does.
+func loadThunk[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) dataloader.Thunk[V] {
+	thunk := l.Load(ctx, key)
+	return func() (V, error) {
+		v, err := thunk()
+		if err != nil && bentley.IsTemporary(err) {
+			l.Clear(ctx, key)
+		}
+		return v, err
 	}
-	return v, err
 }
 
 // fetchEach adapts a one-key platform call to a batch function: the batch's calls run
@@ -412,7 +401,7 @@ func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOp
 		// same platform token), else the token's hash (the client's default).
 		ctx = bentley.WithBudget(ctx, l.budget)
 		if key := r.Header.Get("X-Api-Key"); key != "" && token != "" {
-			ctx = bentley.WithCaller(ctx, callerHash(key))
+			ctx = bentley.WithCaller(ctx, key)
 		}
 		if rec := recordFrom(ctx); rec != nil {
 			rec.mu.Lock()
@@ -422,12 +411,6 @@ func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOp
 		ctx = context.WithValue(ctx, loadersKey{}, l)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// callerHash names a caller in shared state without keeping its secret.
-func callerHash(secret string) string {
-	sum := sha256.Sum256([]byte("caller\x00" + secret))
-	return hex.EncodeToString(sum[:])
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer <token>" header.
