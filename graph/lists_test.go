@@ -457,3 +457,50 @@ func TestGuestSeesNullsNotErrors(t *testing.T) {
 		t.Errorf("guest's view: %+v", got)
 	}
 }
+
+func TestAccountITwinsAreTheAccountsOwn(t *testing.T) {
+	e := newEnv(t)
+	q := `query AccountITwins($acc: ID) { myPrimaryAccount { id itwins(first: 100, filter: {accountId: $acc, includeInactive: true}) {
+	  nodes { id iTwinAccountId } pageInfo { hasNextPage } } } }`
+	resp := e.query(t, e.show.Token, q, nil)
+	var acc struct {
+		ID     string
+		Itwins struct {
+			Nodes []struct{ ID, ITwinAccountID string }
+		}
+	}
+	resp.field(t, "myPrimaryAccount", &acc)
+	if len(resp.Errors) > 0 || len(acc.Itwins.Nodes) < 40 {
+		t.Fatalf("%d iTwins of the account, errors %+v", len(acc.Itwins.Nodes), resp.Errors)
+	}
+	for _, n := range acc.Itwins.Nodes {
+		if n.ITwinAccountID != acc.ID {
+			t.Errorf("%s of account %s listed under %s", n.ID, n.ITwinAccountID, acc.ID)
+		}
+	}
+	var listCalls int
+	for _, r := range e.emu.Requests() {
+		if r.Endpoint == emulator.EndpointITwins {
+			listCalls++
+			if got, _ := url.ParseQuery(r.Query); got.Get("iTwinAccountId") != acc.ID {
+				t.Errorf("the list asked with %q, want iTwinAccountId=%s", r.Query, acc.ID)
+			}
+		}
+	}
+	if listCalls != 1 {
+		t.Errorf("%d list calls, want 1", listCalls)
+	}
+
+	// The account's own id as a filter is accepted; another account's is refused, before any call.
+	if resp := e.query(t, e.show.Token, q, map[string]any{"acc": acc.ID}); len(resp.Errors) > 0 {
+		t.Errorf("filter with the account's own id: %+v", resp.Errors)
+	}
+	e.emu.Reset()
+	resp = e.query(t, e.show.Token, q, map[string]any{"acc": "00000000-0000-4000-8000-000000000001"})
+	if err := resp.errorAt("myPrimaryAccount", "itwins"); err.code() != "BAD_USER_INPUT" {
+		t.Errorf("another account's id: errors %+v, want BAD_USER_INPUT on itwins", resp.Errors)
+	}
+	if n := e.emu.Calls(emulator.EndpointITwins); n != 0 {
+		t.Errorf("%d list calls for a refused filter", n)
+	}
+}
