@@ -15,6 +15,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/graphiql"
 )
 
 // gateway is the wired service: its routes and what to release when it stops.
@@ -146,7 +147,14 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		if cfg.clientID != "" {
 			demoToken = "" // service mode: callers send X-Api-Key, not a user's token
 		}
-		mux.Handle("GET /{$}", graphiQL(show.ITwinID, show.MemberID, demoToken))
+		var headers map[string]string
+		if demoToken != "" {
+			headers = map[string]string{"Authorization": "Bearer " + demoToken}
+		}
+		mux.Handle("GET /{$}", graphiql.Page(graphiql.Options{
+			Endpoint: "/graphql", ITwinID: show.ITwinID, MemberID: show.MemberID, Headers: headers,
+		}))
+		mux.Handle("GET "+graphiql.AssetsPath, graphiql.Assets())
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
