@@ -258,6 +258,11 @@ func TestDockerfile(t *testing.T) {
 	if strings.Count(text, "\nFROM ") < 2 {
 		t.Error("Dockerfile is not multi-stage")
 	}
+	// Both base images are pinned: a tag for people, a digest for the bytes.
+	pinned := regexp.MustCompile(`(?m)^ARG (BUILD_IMAGE|RUNTIME_IMAGE)=[^@\s]+:[^@\s]+@sha256:[0-9a-f]{64}$`)
+	if n := len(pinned.FindAllString(text, -1)); n != 2 {
+		t.Errorf("%d of the 2 base images are pinned by tag and digest", n)
+	}
 }
 
 func TestHealthcheckCommand(t *testing.T) {
