@@ -100,7 +100,9 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	}
 	solo := quiet(7)
 
-	// The noisy caller: another token, four workers sending 100 distinct iTwin reads each time.
+	// The noisy caller: another token, eight workers sending 100 distinct iTwin reads each time:
+	// 800 calls wanting slots, six rounds' worth of all 128 slots.
+	const noisyWorkers = 8
 	var noisyToken string
 	for _, u := range e.emu.DemoUsers() {
 		if u.Token != e.show.Token {
@@ -110,7 +112,7 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
+	for w := 0; w < noisyWorkers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -128,8 +130,11 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	busy := quiet(7)
 	close(stop)
 	wg.Wait()
-	if busy > 2*solo {
-		t.Errorf("the quiet caller's p50 went from %s alone to %s beside a noisy caller; want within 2x", solo, busy)
+	// Fair slots keep the quiet caller at about one round (a loaded machine may split its batch
+	// into two); starved, it waits behind the noisy calls: about six rounds (measured 5.9x with
+	// the per-caller share at 128, 1.03x at 32).
+	if busy > 3*solo {
+		t.Errorf("the quiet caller's p50 went from %s alone to %s beside a noisy caller; want within 3x", solo, busy)
 	}
 	t.Logf("quiet p50: %s alone, %s beside the noisy caller", solo, busy)
 }
