@@ -47,6 +47,7 @@ var settings = []setting{
 	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
 	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
 	{"GRAPHIQL", "graphiql", "true", "serve GraphiQL at /"},
+	{"SUBGRAPH", "subgraph", "false", "also serve the graph as an Apollo Federation v2 subgraph (_service, _entities) at /subgraph, for a federation router"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
@@ -78,6 +79,7 @@ type config struct {
 	introspection   bool
 	limits          graph.Limits
 	graphiql        bool
+	subgraph        bool
 	corsOrigins     []string
 	apqCacheSize    int
 	apqCacheBytes   int
@@ -169,6 +171,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
 		return config{}, err
+	}
+	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
+		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))
 	}
 	if cfg.graphiql, err = strconv.ParseBool(get("GRAPHIQL")); err != nil {
 		return config{}, fmt.Errorf("GRAPHIQL: %q is not true or false", get("GRAPHIQL"))

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 func main() {
@@ -35,6 +38,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
 		_, _ = io.WriteString(stdout, version())
 		return nil
+	}
+	if len(args) > 0 && args[0] == "schema" {
+		return printSchema(args[1:], stdout)
 	}
 	if len(args) == 1 && args[0] == "help" {
 		args = []string{"--help"}
@@ -190,4 +196,29 @@ func version() string {
 		revision += " (modified)"
 	}
 	return fmt.Sprintf("gateway %s %s\nrevision %s %s\n%s\n", info.Main.Path, info.Main.Version, revision, settings["vcs.time"], info.GoVersion)
+}
+
+// schemaSDL is the plain schema served at /graphql, as written.
+//
+//go:embed schema.graphqls
+var schemaSDL string
+
+// printSchema is "gateway schema [--federation]": the plain schema's SDL, or with --federation
+// the subgraph's (what /subgraph answers to _service { sdl }), for a schema registry or a
+// composition step.
+func printSchema(args []string, stdout io.Writer) error {
+	switch {
+	case len(args) == 0:
+		_, err := io.WriteString(stdout, schemaSDL)
+		return err
+	case len(args) == 1 && (args[0] == "--federation" || args[0] == "-federation"):
+		sdl, err := graph.SubgraphSDL()
+		if err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+		_, err = io.WriteString(stdout, sdl+"\n")
+		return err
+	default:
+		return fmt.Errorf("schema: unknown arguments %q; usage: gateway schema [--federation]", args)
+	}
 }

@@ -124,7 +124,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(graph.Options{
+	opts := graph.Options{
 		Client:               client,
 		Logger:               logger,
 		RequestTimeout:       cfg.requestTimeout,
@@ -138,7 +138,14 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		MaxInFlight:          cfg.maxInFlight,
 		Authenticate:         authenticate,
 		TracerProvider:       tracerProvider,
-	})))
+		// One in-flight bound for both endpoints, so the memory bound holds with the subgraph on.
+		InFlight: graph.NewInFlightLimit(cfg.maxInFlight),
+	}
+	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(opts)))
+	if cfg.subgraph {
+		opts.Subgraph = true
+		mux.Handle("/subgraph", traced(tracerProvider, graph.NewHandler(opts)))
+	}
 	gw.ready = newReadiness(tokens)
 	mux.Handle("GET /readyz", gw.ready)
 	mux.Handle("GET /metrics", m.handler())

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
 // queryCacheSize is how many parsed and validated query documents are kept: a deployment's
@@ -68,6 +69,12 @@ type Options struct {
 	// MaxInFlight bounds the GraphQL requests served at once; those past it get 503 with
 	// OVERLOADED at once. DefaultMaxInFlight when 0.
 	MaxInFlight int
+	// InFlight, when set, is the in-flight bound shared with other handlers (the plain endpoint
+	// and the subgraph count against one limit); MaxInFlight is then unused.
+	InFlight *InFlightLimit
+	// Subgraph serves the Apollo Federation v2 subgraph schema (graph/subgraph: the same graph
+	// plus _service and _entities) instead of the plain one.
+	Subgraph bool
 	// Authenticate picks each request's platform token; PassThrough when nil.
 	Authenticate Authenticate
 	// TracerProvider, when set, gets a span per GraphQL operation.
@@ -81,12 +88,20 @@ const DefaultAPQCacheSize = 1000
 // introspection, the error presenter, the request limits, and per-request loaders.
 func NewHandler(opts Options) http.Handler {
 	opts = opts.withDefaults()
-	es := NewExecutableSchema(Config{Resolvers: NewResolver(opts.Limits.MaxUserIDs, opts.Logger), Complexity: complexity()})
+	resolver := NewResolver(opts.Limits.MaxUserIDs, opts.Logger)
+	var es graphql.ExecutableSchema = NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()})
+	if opts.Subgraph {
+		es = subgraph.NewExecutableSchema(subgraph.Config{Resolvers: SubgraphResolver{resolver}, Complexity: subgraphComplexity()})
+	}
 	srv := newServer(es, opts)
+	inFlight := opts.InFlight
+	if inFlight == nil {
+		inFlight = NewInFlightLimit(opts.MaxInFlight)
+	}
 	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
 	return cors(opts.CORSAllowedOrigins,
 		observe(opts.Logger, opts.Observer,
-			limitInFlight(opts.MaxInFlight,
+			inFlight.wrap(
 				overHTTP(opts.Limits.MaxTokens,
 					withTimeout(opts.RequestTimeout,
 						readBody(opts.Limits.MaxBodyBytes,
@@ -163,13 +178,23 @@ const CodeOverloaded = "OVERLOADED"
 // request has not read its body yet: waiting costs a goroutine, not a document's memory.
 const inFlightWait = 2 * time.Second
 
-// limitInFlight serves at most max requests at once; a request past it waits up to inFlightWait
+// InFlightLimit serves at most max requests at once; a request past it waits up to inFlightWait
 // for a slot and is then answered 503 with Retry-After, so the memory bodies and parsed
 // documents can take is bounded by configuration, not by traffic. A buffered channel is the
 // semaphore: one weight per request and no fairness to keep, so golang.org/x/sync/semaphore would
 // add nothing.
-func limitInFlight(max int, next http.Handler) http.Handler {
-	slots := make(chan struct{}, max)
+type InFlightLimit struct{ slots chan struct{} }
+
+// NewInFlightLimit returns a bound of max requests at once, for one or more handlers.
+func NewInFlightLimit(max int) *InFlightLimit {
+	if max <= 0 {
+		max = DefaultMaxInFlight
+	}
+	return &InFlightLimit{slots: make(chan struct{}, max)}
+}
+
+func (l *InFlightLimit) wrap(next http.Handler) http.Handler {
+	slots := l.slots
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case slots <- struct{}{}:

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/itwin-graphql/gateway/graph/model"
+	"github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
 // Limits bound what one request may ask of the gateway and, through it, of the platform. Each
@@ -232,4 +233,24 @@ func checkRequestJSON(body []byte) string {
 
 func tooLarge(w http.ResponseWriter, max int64) {
 	writeRequestError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("the request body is larger than %d bytes", max))
+}
+
+// subgraphComplexity gives the subgraph schema the plain schema's costs: its object types are
+// the same, and its Query has the same fields plus _service and _entities. gqlgen keeps the
+// latter's cost functions unexported, so _entities costs what it selects once; its size is
+// bounded by MaxRepresentations per type and its calls by the operation's call budget.
+func subgraphComplexity() subgraph.ComplexityRoot {
+	c := complexity()
+	var s subgraph.ComplexityRoot
+	s.Account, s.ITwin, s.Member, s.User = c.Account, c.ITwin, c.Member, c.User
+	s.Query.Me = c.Query.Me
+	s.Query.MyPrimaryAccount = c.Query.MyPrimaryAccount
+	s.Query.User = c.Query.User
+	s.Query.Itwin = c.Query.Itwin
+	s.Query.Users = c.Query.Users
+	s.Query.SearchUsers = c.Query.SearchUsers
+	s.Query.Itwins = c.Query.Itwins
+	s.Query.FavoriteItwins = c.Query.FavoriteItwins
+	s.Query.RecentItwins = c.Query.RecentItwins
+	return s
 }

@@ -15,6 +15,7 @@ import (
 )
 
 //go:generate go tool gqlgen generate
+//go:generate go -C .. tool gqlgen generate --config gqlgen.subgraph.yml
 
 // Resolver is the root resolver. It holds nothing of any caller: everything a resolver needs for
 // a request (the loaders, hence the caller's token) travels in the request context.
