@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +19,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/examples/supergraph/notes"
 )
 
 // The Go example (examples/go-client, its own module) runs as a real server-to-server caller:
@@ -132,4 +138,139 @@ func TestWebExample(t *testing.T) {
 		t.Fatalf("npm test did not pass all 3 tests:\n%s", out)
 	}
 	t.Logf("%s", out)
+}
+
+// The gateway joins a supergraph for real: Hive Gateway serves the composition of its subgraph
+// and the notes subgraph (examples/supergraph/notes, which extends ITwin), and one query crosses
+// both ways: iTwin (gateway) -> notes (notes subgraph) -> author (gateway's User entities).
+func TestSupergraphThroughHiveGateway(t *testing.T) {
+	node := requireTool(t, "the supergraph example runs Hive Gateway on Node", "node")
+	dir := "examples/supergraph"
+	if _, err := os.Stat(dir + "/node_modules/.bin/hive-gateway"); err != nil {
+		msg := "examples/supergraph has no node_modules: run npm ci there (as .ci/run does)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+	ada := emu.DemoUsers()[0]
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "SUBGRAPH": "true"})
+	notesSrv := httptest.NewServer(notes.Handler([]notes.Seed{
+		{ITwinID: show.ITwinID, AuthorID: show.MemberID, Text: "Bearing inspection booked for March."},
+		{ITwinID: show.ITwinID, AuthorID: ada.ID, Text: "Deck drawings approved."},
+		{ITwinID: show.ITwinID, AuthorID: show.MemberID, Text: "Scour survey uploaded."},
+		{ITwinID: show.ProgramID, AuthorID: ada.ID, Text: "Not on this iTwin."},
+	}))
+	defer notesSrv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	compose := exec.CommandContext(ctx, node, "compose.mjs", "itwin="+g.url+"/subgraph", "notes="+notesSrv.URL)
+	compose.Dir = dir
+	var composeErr strings.Builder
+	compose.Stderr = &composeErr
+	supergraph, err := compose.Output()
+	if err != nil {
+		t.Fatalf("composition: %v\n%s", err, composeErr.String())
+	}
+	sgPath := filepath.Join(t.TempDir(), "supergraph.graphql")
+	if err := os.WriteFile(sgPath, supergraph, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	var hiveLog strings.Builder
+	hive := exec.CommandContext(ctx, "node_modules/.bin/hive-gateway", "supergraph", sgPath,
+		"--host", "127.0.0.1", "--port", port, "-c", "gateway.config.mjs", "--disable-websockets")
+	hive.Dir = dir
+	hive.Stdout, hive.Stderr = &hiveLog, &hiveLog
+	if err := hive.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = hive.Process.Kill(); _ = hive.Wait() }()
+	router := "http://127.0.0.1:" + port + "/graphql"
+
+	query := `{"query":"query($id: ID!) { itwin(id: $id) { displayName notes { text author { id displayName } } } }","variables":{"id":"` + show.ITwinID + `"}}`
+	var body string
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		body, err = postTo(router, show.Token, query)
+		if err == nil && strings.Contains(body, `"data"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Hive Gateway did not answer: %v %s\n%s", err, body, hiveLog.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	// The first answer proved the router is up; count the calls of one query from here.
+	emu.Reset()
+	body, err = postTo(router, show.Token, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer struct {
+		Data struct {
+			Itwin struct {
+				DisplayName string
+				Notes       []struct {
+					Text   string
+					Author struct{ ID, DisplayName string }
+				}
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal([]byte(body), &answer); err != nil || len(answer.Errors) > 0 {
+		t.Fatalf("through the router: %v %s", err, body)
+	}
+	it := answer.Data.Itwin
+	names := map[string]string{show.MemberID: "Grace Hopper", ada.ID: ada.Name}
+	if it.DisplayName != "Contoso Millbrook Viaduct Retrofit" || len(it.Notes) != 3 {
+		t.Fatalf("answer %s", body)
+	}
+	for i, want := range []struct{ text, author string }{
+		{"Bearing inspection booked for March.", show.MemberID},
+		{"Deck drawings approved.", ada.ID},
+		{"Scour survey uploaded.", show.MemberID},
+	} {
+		n := it.Notes[i]
+		if n.Text != want.text || n.Author.ID != want.author || n.Author.DisplayName != names[want.author] {
+			t.Errorf("note %d: %+v, want %q by %s (%s)", i, n, want.text, want.author, names[want.author])
+		}
+	}
+	// This subgraph's platform calls for the whole query: the iTwin, then every author of
+	// every note in one getbyidlist call (the router sends them as one _entities batch).
+	if emu.Calls(emulator.EndpointITwin) != 1 || emu.Calls(emulator.EndpointUsersByIDList) != 1 || emu.TotalCalls() != 2 {
+		var calls []string
+		for _, r := range emu.Requests() {
+			calls = append(calls, r.Method+" "+r.Path)
+		}
+		t.Errorf("platform calls for one supergraph query: %v; want the iTwin and one getbyidlist", calls)
+	}
+}
+
+// postTo sends a GraphQL request body with a bearer token and returns the answer's body.
+func postTo(url, token, body string) (string, error) {
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return string(out), err
 }
