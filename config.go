@@ -47,6 +47,9 @@ var settings = []setting{
 	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
 	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
 	{"GRAPHIQL", "graphiql", "true", "serve GraphiQL at /"},
+	{"TRUSTED_DOCUMENTS", "trusted-documents", "", "a manifest of the operations apps may send (graphql-codegen persisted-documents.json or Apollo's persisted query manifest); reloaded on SIGHUP"},
+	{"TRUSTED_DOCUMENTS_MODE", "trusted-documents-mode", "enforce", "enforce: refuse documents not in the manifest, before parsing; log: serve them and log each once"},
+	{"TRUSTED_DOCUMENTS_BYPASS_KEY", "trusted-documents-bypass-key", "", "a secret (16+ characters): requests with it in X-Trusted-Documents-Bypass may send any document (GraphiQL, operators); empty: none may, and GraphiQL is off in enforce mode"},
 	{"SUBGRAPH", "subgraph", "false", "also serve the graph as an Apollo Federation v2 subgraph (_service, _entities) at /subgraph, for a federation router"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
@@ -80,6 +83,9 @@ type config struct {
 	limits          graph.Limits
 	graphiql        bool
 	subgraph        bool
+	trustedDocs     string
+	trustedMode     string
+	trustedBypass   string
 	corsOrigins     []string
 	apqCacheSize    int
 	apqCacheBytes   int
@@ -171,6 +177,16 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
 		return config{}, err
+	}
+	cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass = get("TRUSTED_DOCUMENTS"), get("TRUSTED_DOCUMENTS_MODE"), get("TRUSTED_DOCUMENTS_BYPASS_KEY")
+	if cfg.trustedMode != graph.TrustedEnforce && cfg.trustedMode != graph.TrustedLog {
+		return config{}, fmt.Errorf("TRUSTED_DOCUMENTS_MODE: %q is not enforce or log", cfg.trustedMode)
+	}
+	if cfg.trustedBypass != "" && len(cfg.trustedBypass) < 16 {
+		return config{}, fmt.Errorf("TRUSTED_DOCUMENTS_BYPASS_KEY: at least 16 characters")
+	}
+	if cfg.trustedDocs == "" && cfg.trustedBypass != "" {
+		return config{}, fmt.Errorf("TRUSTED_DOCUMENTS_BYPASS_KEY is set but TRUSTED_DOCUMENTS is not")
 	}
 	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
 		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))

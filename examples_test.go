@@ -112,7 +112,8 @@ func TestGoClientExample(t *testing.T) {
 }
 
 // The TypeScript example (examples/web) runs its node:test suite against the emulator-backed
-// gateway as the demo user: Apollo Client's normalised cache over the list and member queries.
+// gateway as the demo user: Apollo Client's normalised cache over the list and member queries,
+// with the gateway enforcing the trusted documents manifest the example's codegen emitted.
 // .ci/run installs its packages with npm ci; on a machine without them the test skips.
 func TestWebExample(t *testing.T) {
 	npm := requireTool(t, "the TypeScript example runs with Node and npm", "npm")
@@ -123,7 +124,13 @@ func TestWebExample(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	g := startGateway(t, nil)
+	// Locked to the app's own manifest, as a production frontend gateway would be: every
+	// request of the suite must name one of its documents.
+	manifest, _ := filepath.Abs("examples/web/src/gql/persisted-documents.json")
+	g := startGateway(t, map[string]string{"TRUSTED_DOCUMENTS": manifest, "TRUSTED_DOCUMENTS_MODE": "enforce"})
+	if body := post(t, g.url, g.token, `{"query":"{ me { id } }"}`); !strings.Contains(body, "PERSISTED_QUERY_NOT_IN_LIST") {
+		t.Fatalf("the gateway is not enforcing the app's manifest: %s", body)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, npm, "test", "--silent")

@@ -64,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer gw.close()
+	if gw.trusted != nil {
+		reloadOnHangup(ctx, gw.trusted, logger)
+	}
 	return serve(ctx, cfg, logger, gw.handler, gw.ready.drain)
 }
 
@@ -221,4 +224,25 @@ func printSchema(args []string, stdout io.Writer) error {
 	default:
 		return fmt.Errorf("schema: unknown arguments %q; usage: gateway schema [--federation]", args)
 	}
+}
+
+// reloadOnHangup reloads the trusted documents manifest on each SIGHUP until ctx ends. The new
+// manifest replaces the old one whole, between requests; one that fails to load leaves the old
+// one in force.
+func reloadOnHangup(ctx context.Context, t *graph.TrustedDocuments, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if err := t.Reload(); err != nil {
+					logger.Error("trusted documents not reloaded; the previous manifest stays in force", "error", err)
+				}
+			}
+		}
+	}()
 }

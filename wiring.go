@@ -23,6 +23,8 @@ type gateway struct {
 	handler http.Handler
 	ready   *readiness
 	closers []func()
+	// trusted is the trusted documents manifest in force, nil without TRUSTED_DOCUMENTS.
+	trusted *graph.TrustedDocuments
 }
 
 // close releases in reverse order of acquisition.
@@ -123,6 +125,12 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
 	}
 
+	if cfg.trustedDocs != "" {
+		if gw.trusted, err = graph.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
+			return nil, fmt.Errorf("TRUSTED_DOCUMENTS: %w", err)
+		}
+	}
+
 	mux := http.NewServeMux()
 	opts := graph.Options{
 		Client:               client,
@@ -140,16 +148,24 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		TracerProvider:       tracerProvider,
 		// One in-flight bound for both endpoints, so the memory bound holds with the subgraph on.
 		InFlight: graph.NewInFlightLimit(cfg.maxInFlight),
+		Trusted:  gw.trusted,
 	}
 	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(opts)))
 	if cfg.subgraph {
-		opts.Subgraph = true
+		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
+		// is for the router's network, not the internet, and takes no manifest.
+		opts.Subgraph, opts.Trusted = true, nil
 		mux.Handle("/subgraph", traced(tracerProvider, graph.NewHandler(opts)))
 	}
 	gw.ready = newReadiness(tokens)
 	mux.Handle("GET /readyz", gw.ready)
 	mux.Handle("GET /metrics", m.handler())
-	if cfg.graphiql {
+	graphiqlOn := cfg.graphiql
+	if graphiqlOn && gw.trusted.Enforced() && !gw.trusted.Bypassable() {
+		graphiqlOn = false
+		logger.Info("GraphiQL is off: trusted documents are enforced and no TRUSTED_DOCUMENTS_BYPASS_KEY lets it send its own")
+	}
+	if graphiqlOn {
 		demoToken := show.Token
 		if cfg.clientID != "" {
 			demoToken = "" // service mode: callers send X-Api-Key, not a user's token

@@ -72,6 +72,9 @@ type Options struct {
 	// InFlight, when set, is the in-flight bound shared with other handlers (the plain endpoint
 	// and the subgraph count against one limit); MaxInFlight is then unused.
 	InFlight *InFlightLimit
+	// Trusted, when set, resolves documentId and APQ hashes from the manifest and, enforced,
+	// refuses every other document before parsing.
+	Trusted *TrustedDocuments
 	// Subgraph serves the Apollo Federation v2 subgraph schema (graph/subgraph: the same graph
 	// plus _service and _entities) instead of the plain one.
 	Subgraph bool
@@ -105,7 +108,8 @@ func NewHandler(opts Options) http.Handler {
 				overHTTP(opts.Limits.MaxTokens,
 					withTimeout(opts.RequestTimeout,
 						readBody(opts.Limits.MaxBodyBytes,
-							Middleware(opts.Client, opts.Authenticate, loaders, srv)))))))
+							opts.Trusted.wrap(
+								Middleware(opts.Client, opts.Authenticate, loaders, srv))))))))
 }
 
 func (o Options) withDefaults() Options {

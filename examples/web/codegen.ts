@@ -1,6 +1,8 @@
 // graphql-codegen's client preset: typed documents for every graphql() call in src/, generated
-// from the gateway's schema into src/gql/ (committed; CI fails if `npm run codegen` changes it).
+// from the gateway's schema into src/gql/ with the trusted documents manifest (committed; CI fails
+// if `npm run codegen` changes them).
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 const config: CodegenConfig = {
   schema: '../../schema.graphqls',
@@ -15,7 +17,15 @@ const config: CodegenConfig = {
         useTypeImports: true,
         emitLegacyCommonJSImports: false, // .js in relative imports, as Node's ESM needs
       },
-      presetConfig: { fragmentMasking: false },
+      presetConfig: {
+        fragmentMasking: false,
+        // src/gql/persisted-documents.json: the trusted documents manifest the gateway enforces
+        // (TRUSTED_DOCUMENTS). Each document is known by the SHA-256 of its text, which Apollo's
+        // persisted query link sends instead of the text.
+        persistedDocuments: { hashAlgorithm: 'sha256' },
+      },
+      // Apollo adds __typename to every selection; the manifest's documents must hold them too.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
     },
   },
 };

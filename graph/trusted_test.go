@@ -1,0 +1,205 @@
+package graph_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+const (
+	meDoc    = "query Me { me { id displayName } }"
+	itwinDoc = "query ITwin($id: ID!) { itwin(id: $id) { id displayName } }"
+)
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// writeManifest writes a manifest in graphql-codegen's format (id -> document) or Apollo's.
+func writeManifest(t *testing.T, apollo bool, docs map[string]string) string {
+	t.Helper()
+	var v any = docs
+	if apollo {
+		var ops []map[string]string
+		for id, body := range docs {
+			ops = append(ops, map[string]string{"id": id, "name": "Op", "type": "query", "body": body})
+		}
+		v = map[string]any{"format": "apollo-persisted-query-manifest", "version": 1, "operations": ops}
+	}
+	raw, _ := json.Marshal(v)
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func withTrusted(t *testing.T, path, mode, bypass string, logs io.Writer) func(*graph.Options) {
+	return func(o *graph.Options) {
+		logger := o.Logger
+		if logs != nil {
+			logger = slog.New(slog.NewJSONHandler(logs, nil))
+		}
+		td, err := graph.NewTrustedDocuments(path, mode, bypass, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Trusted = td
+	}
+}
+
+// sendParams POSTs a JSON body (or GETs url values) with the showcase token and decodes the answer.
+func (e *env) sendParams(t *testing.T, body map[string]any, headers ...string) gqlResponse {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", e.url+"/graphql", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	return e.do(t, req, headers...)
+}
+
+func (e *env) sendGET(t *testing.T, params url.Values, headers ...string) gqlResponse {
+	t.Helper()
+	req, _ := http.NewRequest("GET", e.url+"/graphql?"+params.Encode(), nil)
+	return e.do(t, req, headers...)
+}
+
+func (e *env) do(t *testing.T, req *http.Request, headers ...string) gqlResponse {
+	t.Helper()
+	req.Header.Set("Authorization", "Bearer "+e.show.Token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	out.status = resp.StatusCode
+	return out
+}
+
+func wantMe(t *testing.T, what string, resp gqlResponse) {
+	t.Helper()
+	if resp.status != 200 || len(resp.Errors) > 0 || !strings.Contains(string(resp.Data["me"]), `"displayName"`) {
+		t.Errorf("%s: status %d, errors %+v, data %s", what, resp.status, resp.Errors, resp.Data["me"])
+	}
+}
+
+func wantRefused(t *testing.T, what string, resp gqlResponse, status int, code string) {
+	t.Helper()
+	if resp.status != status || len(resp.Errors) != 1 || resp.Errors[0].code() != code || resp.Data != nil {
+		t.Errorf("%s: status %d, errors %+v; want %d %s", what, resp.status, resp.Errors, status, code)
+	}
+}
+
+// Each manifest format, each way of naming a listed document: all served.
+func TestTrustedDocumentsEveryFormAndFormat(t *testing.T) {
+	for _, apollo := range []bool{false, true} {
+		name := map[bool]string{false: "graphql-codegen", true: "apollo"}[apollo]
+		t.Run(name, func(t *testing.T) {
+			// codegen's ids are whatever hash it was told to use (sha1 here); Apollo's are SHA-256.
+			id := "9d54b2e7c1f0aa0e2d7c9f1b5c3e4a6d8f0b1c2d"
+			if apollo {
+				id = sha256Hex(meDoc)
+			}
+			e := newEnv(t, withTrusted(t, writeManifest(t, apollo, map[string]string{id: meDoc, "other": itwinDoc}), graph.TrustedEnforce, "", nil))
+			wantMe(t, "documentId as in the manifest", e.sendParams(t, map[string]any{"documentId": id}))
+			wantMe(t, "documentId sha256:<hex>", e.sendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex(meDoc)}))
+			wantMe(t, "APQ hash alone", e.sendParams(t, map[string]any{"extensions": map[string]any{
+				"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(meDoc)}}}))
+			wantMe(t, "APQ hash with its text", e.sendParams(t, map[string]any{"query": meDoc, "extensions": map[string]any{
+				"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(meDoc)}}}))
+			wantMe(t, "full text", e.sendParams(t, map[string]any{"query": meDoc}))
+			wantMe(t, "GET with documentId", e.sendGET(t, url.Values{"documentId": {id}}))
+			resp := e.sendParams(t, map[string]any{"documentId": "other", "variables": map[string]any{"id": e.show.ITwinID}})
+			if resp.status != 200 || !strings.Contains(string(resp.Data["itwin"]), e.show.ITwinID) {
+				t.Errorf("a listed document with variables: %d %+v", resp.status, resp.Errors)
+			}
+		})
+	}
+}
+
+// Enforce mode refuses every unlisted document before parsing it and calls nothing upstream.
+func TestTrustedDocumentsEnforce(t *testing.T) {
+	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), graph.TrustedEnforce, "a-long-bypass-key-for-graphiql", nil))
+	e.emu.Reset()
+	wantRefused(t, "unlisted text", e.sendParams(t, map[string]any{"query": "{ me { id } }"}), 403, graph.CodePersistedQueryNotInList)
+	// Not even parsed: a document gqlgen would refuse as a syntax error is refused for not being listed.
+	wantRefused(t, "unlisted, unparsable text", e.sendParams(t, map[string]any{"query": "{{{{ not graphql"}), 403, graph.CodePersistedQueryNotInList)
+	wantRefused(t, "unknown documentId", e.sendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex("{ me { id } }")}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "unknown documentId over GET", e.sendGET(t, url.Values{"documentId": {"nope"}}), 400, graph.CodePersistedQueryNotFound)
+	// APQ cannot register a new document: the hash with its text is refused, and stays unknown.
+	unlisted := "{ me { email } }"
+	apq := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(unlisted)}}
+	wantRefused(t, "APQ registration", e.sendParams(t, map[string]any{"query": unlisted, "extensions": apq}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "APQ hash after a registration attempt", e.sendParams(t, map[string]any{"extensions": apq}), 400, graph.CodePersistedQueryNotFound)
+	// A listed id with another document's text is not a way in.
+	wantRefused(t, "listed id, other text", e.sendParams(t, map[string]any{"documentId": "me", "query": unlisted}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "wrong bypass key", e.sendParams(t, map[string]any{"query": unlisted}, graph.BypassHeader, "not-the-key-at-all-000"), 403, graph.CodePersistedQueryNotInList)
+	if n := e.emu.TotalCalls(); n != 0 {
+		t.Errorf("refused documents made %d upstream calls", n)
+	}
+	// The bypass key (GraphiQL, operators) may send anything.
+	resp := e.sendParams(t, map[string]any{"query": unlisted}, graph.BypassHeader, "a-long-bypass-key-for-graphiql")
+	if resp.status != 200 || len(resp.Errors) > 0 {
+		t.Errorf("with the bypass key: %d %+v", resp.status, resp.Errors)
+	}
+}
+
+// Log mode serves unlisted documents and logs each one once, without its text.
+func TestTrustedDocumentsLogMode(t *testing.T) {
+	var logs lockedWriter
+	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), graph.TrustedLog, "", &logs))
+	unlisted := "query Unlisted { me { id email } }"
+	for i := 0; i < 3; i++ {
+		if resp := e.sendParams(t, map[string]any{"query": unlisted, "operationName": "Unlisted"}); resp.status != 200 || len(resp.Errors) > 0 {
+			t.Fatalf("log mode refused: %d %+v", resp.status, resp.Errors)
+		}
+	}
+	wantMe(t, "listed", e.sendParams(t, map[string]any{"documentId": "me"}))
+	text := logs.String()
+	if n := strings.Count(text, "operation not among the trusted documents"); n != 1 {
+		t.Errorf("the unlisted operation was logged %d times, want once:\n%s", n, text)
+	}
+	if !strings.Contains(text, sha256Hex(unlisted)) || !strings.Contains(text, `"operation":"Unlisted"`) || strings.Contains(text, "email }") {
+		t.Errorf("the log line should name the operation and its hash, not its text:\n%s", text)
+	}
+	// APQ works as before in log mode.
+	apq := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(unlisted)}}
+	if resp := e.sendParams(t, map[string]any{"query": unlisted, "extensions": apq}); resp.status != 200 || len(resp.Errors) > 0 {
+		t.Errorf("APQ registration in log mode: %+v", resp.Errors)
+	}
+}
+
+func TestTrustedDocumentsBadManifests(t *testing.T) {
+	for name, raw := range map[string]string{
+		"not JSON":       "{",
+		"empty":          "{}",
+		"not strings":    `{"a": 1}`,
+		"apollo v2":      `{"format":"apollo-persisted-query-manifest","version":2,"operations":[{"id":"a","body":"{ me { id } }"}]}`,
+		"apollo no body": `{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id":"a"}]}`,
+	} {
+		if _, err := graph.LoadManifest([]byte(raw)); err == nil {
+			t.Errorf("%s: loaded", name)
+		}
+	}
+	if _, err := graph.NewTrustedDocuments(filepath.Join(t.TempDir(), "missing.json"), graph.TrustedEnforce, "", slog.Default()); err == nil {
+		t.Error("a missing manifest loaded")
+	}
+}
