@@ -55,6 +55,9 @@ var settings = []setting{
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
+	{"REDIS_URL", "redis-url", "", "share APQ, the response cache and rate-limit hold-offs between replicas through Redis: redis://, rediss://, redis+sentinel://...?master_name=, redis+cluster://; empty keeps them in the process"},
+	{"REDIS_TIMEOUT", "redis-timeout", "50ms", "longest any Redis call may take; past it the gateway serves without the shared tier until Redis answers again"},
+	{"REDIS_APQ_TTL", "redis-apq-ttl", "24h", "how long a persisted query registered in Redis is kept"},
 	{"CACHE_TTL", "cache-ttl", "0s", "keep successful upstream answers this long, per credential; 0s turns the cache off"},
 	{"CACHE_MAX_ENTRIES", "cache-max-entries", "10000", "most answers the cache holds"},
 	{"CACHE_MAX_BYTES", "cache-max-bytes", "67108864", "most bytes of answers the cache holds"},
@@ -86,6 +89,9 @@ type config struct {
 	trustedDocs     string
 	trustedMode     string
 	trustedBypass   string
+	redisURL        string
+	redisTimeout    time.Duration
+	redisAPQTTL     time.Duration
 	corsOrigins     []string
 	apqCacheSize    int
 	apqCacheBytes   int
@@ -187,6 +193,13 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.trustedDocs == "" && cfg.trustedBypass != "" {
 		return config{}, fmt.Errorf("TRUSTED_DOCUMENTS_BYPASS_KEY is set but TRUSTED_DOCUMENTS is not")
+	}
+	cfg.redisURL = get("REDIS_URL")
+	if cfg.redisTimeout, err = time.ParseDuration(get("REDIS_TIMEOUT")); err != nil || cfg.redisTimeout <= 0 || cfg.redisTimeout > 5*time.Second {
+		return config{}, fmt.Errorf("REDIS_TIMEOUT: %q is not a duration between 0 and 5s", get("REDIS_TIMEOUT"))
+	}
+	if cfg.redisAPQTTL, err = time.ParseDuration(get("REDIS_APQ_TTL")); err != nil || cfg.redisAPQTTL < time.Second {
+		return config{}, fmt.Errorf("REDIS_APQ_TTL: %q is not a duration of at least 1s", get("REDIS_APQ_TTL"))
 	}
 	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
 		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))

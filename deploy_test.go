@@ -199,6 +199,8 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	m.RetryRefused("itwins.get", "retry_budget")
 	m.UpstreamShared("itwins.get", "cache_hit")
 	m.CacheEvicted(1)
+	m.SharedTierUp(true)
+	m.SharedTierError("get")
 	m.BudgetExceeded()
 	m.LoaderBatch("user", 3)
 	m.InFlight(0)
@@ -226,7 +228,7 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	for _, family := range []string{"gateway_graphql_queries_total", "gateway_graphql_query_duration_seconds", "gateway_graphql_in_flight",
 		"gateway_upstream_requests_total", "gateway_upstream_request_duration_seconds", "gateway_upstream_retries_total", "gateway_loader_batch_size",
 		"gateway_upstream_retries_refused_total", "gateway_upstream_shared_total", "gateway_cache_evictions_total",
-		"gateway_upstream_budget_exceeded_total", "gateway_build_info"} {
+		"gateway_upstream_budget_exceeded_total", "gateway_build_info", "gateway_shared_tier_up", "gateway_shared_tier_errors_total"} {
 		if !strings.Contains(string(raw), family) {
 			t.Errorf("the dashboard has no panel for %s", family)
 		}

@@ -37,6 +37,9 @@ type metrics struct {
 	evictions      prometheus.Counter
 	budgetExceeded prometheus.Counter
 	batchSizes     *prometheus.HistogramVec
+	tierUp         prometheus.Gauge
+	tierErrors     *prometheus.CounterVec
+	tierOnce       sync.Once
 	operationsMu   sync.Mutex
 	operationNames map[string]bool
 }
@@ -73,11 +76,11 @@ func newMetrics() *metrics {
 		}, []string{"api", "endpoint", "cause"}),
 		retriesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_retries_refused_total",
-			Help: "Retries not made, by API, endpoint and reason (request_budget, retry_budget, deadline).",
+			Help: "Retries (and held-off calls) not made, by API, endpoint and reason (request_budget, retry_budget, deadline, held_off).",
 		}, []string{"api", "endpoint", "reason"}),
 		shared: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_shared_total",
-			Help: "Reads by how the cache and in-flight dedup served them (cache_hit, cache_miss, dedup_join), by API and endpoint.",
+			Help: "Reads by how the caches and in-flight dedup served them (cache_hit, cache_miss, shared_cache_hit, shared_cache_miss, dedup_join), by API and endpoint.",
 		}, []string{"api", "endpoint", "kind"}),
 		evictions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "gateway_cache_evictions_total",
@@ -93,8 +96,16 @@ func newMetrics() *metrics {
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
 		}, []string{"loader"}),
 	}
+	m.tierUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gateway_shared_tier_up",
+		Help: "1 while the shared tier (REDIS_URL) is in use, 0 while the gateway serves without it; absent without REDIS_URL.",
+	})
+	m.tierErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_shared_tier_errors_total",
+		Help: "Shared tier (Redis) calls that failed or timed out, by operation (get, set, publish, ping).",
+	}, []string{"op"})
 	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
-		m.retriesRefused, m.shared, m.evictions, m.budgetExceeded, buildInfo(),
+		m.retriesRefused, m.shared, m.evictions, m.budgetExceeded, m.tierErrors, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -189,6 +200,20 @@ func (m *metrics) UpstreamShared(endpoint, kind string) {
 
 // CacheEvicted implements bentley.Observer.
 func (m *metrics) CacheEvicted(n int) { m.evictions.Add(float64(n)) }
+
+// SharedTierUp reports the shared tier's state (sharedtier.Observer). The gauge is registered
+// with the first report, so a gateway without REDIS_URL exports none.
+func (m *metrics) SharedTierUp(up bool) {
+	m.tierOnce.Do(func() { m.registry.MustRegister(m.tierUp) })
+	if up {
+		m.tierUp.Set(1)
+	} else {
+		m.tierUp.Set(0)
+	}
+}
+
+// SharedTierError counts a failed shared tier call (sharedtier.Observer).
+func (m *metrics) SharedTierError(op string) { m.tierErrors.WithLabelValues(op).Inc() }
 
 // BudgetExceeded implements graph.Observer.
 func (m *metrics) BudgetExceeded() { m.budgetExceeded.Inc() }

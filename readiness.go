@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"sync/atomic"
+
+	"github.com/itwin-graphql/gateway/sharedtier"
 )
 
 // readiness answers /readyz with Kubernetes semantics: 200 while this replica should get traffic
@@ -13,12 +15,13 @@ import (
 // show in the upstream metrics and the logs instead; the body reports the service token's state
 // for people reading it.
 type readiness struct {
-	tokens   *serviceTokens // nil in pass-through mode
+	tokens   *serviceTokens   // nil in pass-through mode
+	tier     *sharedtier.Tier // nil without REDIS_URL
 	draining atomic.Bool
 }
 
-func newReadiness(tokens *serviceTokens) *readiness {
-	return &readiness{tokens: tokens}
+func newReadiness(tokens *serviceTokens, tier *sharedtier.Tier) *readiness {
+	return &readiness{tokens: tokens, tier: tier}
 }
 
 // drain makes /readyz fail from now on, so endpoints stop routing here before the server stops.
@@ -35,6 +38,10 @@ func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body := "ready\n"
 	if rd.tokens != nil && !rd.tokens.Ready() {
 		body += "service token: none valid yet; service-mode requests get 503 until one is obtained\n"
+	}
+	if rd.tier != nil {
+		// Reported, never failed on: a Redis outage must not take every replica out of service.
+		body += "shared tier (Redis): " + rd.tier.Status() + "\n"
 	}
 	_, _ = io.WriteString(w, body)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/graphiql"
+	"github.com/itwin-graphql/gateway/sharedtier"
 )
 
 // gateway is the wired service: its routes and what to release when it stops.
@@ -96,7 +97,25 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 
 	m := newMetrics()
-	client, err := bentley.NewClient(
+	// The shared tier: opened before the client, which publishes hold-offs through it, and told
+	// of the client afterwards for the hold-offs other replicas publish.
+	var tier *sharedtier.Tier
+	var holdOff func(string, time.Time)
+	clientOpts := []bentley.Option{}
+	if cfg.redisURL != "" {
+		tier, err = sharedtier.Open(cfg.redisURL, cfg.redisTimeout, logger, m, func(scope string, until time.Time) {
+			if holdOff != nil {
+				holdOff(scope, until)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		gw.closers = append(gw.closers, tier.Close)
+		clientOpts = append(clientOpts, bentley.WithSharedStore(tier))
+		logger.Info("shared tier: Redis", "state", tier.Status(), "timeout", cfg.redisTimeout.String())
+	}
+	client, err := bentley.NewClient(append(clientOpts,
 		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
 		bentley.WithObserver(m),
 		bentley.WithLogger(logger),
@@ -108,10 +127,11 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		bentley.WithRetryBudget(cfg.retryBudget),
 		bentley.WithDedup(cfg.dedup),
 		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
-	)
+	)...)
 	if err != nil {
 		return nil, err
 	}
+	holdOff = client.HoldOff
 
 	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
 	// present an API key. The token source lives as long as the process, not a request.
@@ -150,6 +170,9 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		InFlight: graph.NewInFlightLimit(cfg.maxInFlight),
 		Trusted:  gw.trusted,
 	}
+	if tier != nil {
+		opts.Shared, opts.SharedAPQTTL = tier, cfg.redisAPQTTL
+	}
 	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(opts)))
 	if cfg.subgraph {
 		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
@@ -157,7 +180,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		opts.Subgraph, opts.Trusted = true, nil
 		mux.Handle("/subgraph", traced(tracerProvider, graph.NewHandler(opts)))
 	}
-	gw.ready = newReadiness(tokens)
+	gw.ready = newReadiness(tokens, tier)
 	mux.Handle("GET /readyz", gw.ready)
 	mux.Handle("GET /metrics", m.handler())
 	graphiqlOn := cfg.graphiql

@@ -73,6 +73,10 @@ type Client struct {
 	retryBudget *retryBudget
 	observer    Observer
 	logger      *slog.Logger
+	// shared is the tier shared by replicas (Redis); nil: this process only.
+	shared SharedStore
+	// holdOffs are the waits 429s asked for, per credential hash.
+	holdOffs holdOffs
 }
 
 // Observer is told about every upstream call, for metrics. Nothing passed to it carries a token,
@@ -84,11 +88,13 @@ type Observer interface {
 	// the status that failed ("429", "503", ...) or "connection".
 	UpstreamRetry(endpoint, cause string)
 	// RetryRefused reports a retry not made: "request_budget" (the request's attempts are spent),
-	// "retry_budget" (the process-wide budget is) or "deadline" (the wait would not fit).
+	// "retry_budget" (the process-wide budget is) or "deadline" (the wait would not fit); and
+	// "held_off" for a call not made because a 429's Retry-After outlasts the caller's deadline.
 	RetryRefused(endpoint, reason string)
-	// UpstreamShared reports a read answered without a call of its own: "cache_hit", or
-	// "dedup_join" (shared with an identical call in flight); and "cache_miss" for a read the
-	// cache could not answer.
+	// UpstreamShared reports a read answered without a call of its own: "cache_hit",
+	// "shared_cache_hit" (from the tier replicas share), or "dedup_join" (shared with an
+	// identical call in flight); and "cache_miss" / "shared_cache_miss" for a read a tier could
+	// not answer.
 	UpstreamShared(endpoint, kind string)
 	// CacheEvicted reports answers the response cache dropped to stay within its bounds.
 	CacheEvicted(n int)
@@ -321,6 +327,27 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 			return res, nil
 		}
 		c.observeShared(req.endpoint, "cache_miss")
+		if c.shared != nil {
+			if res, ok := c.sharedGet(req, key); ok {
+				c.observeShared(req.endpoint, "shared_cache_hit")
+				c.cache.put(key, res)
+				return res, nil
+			}
+			c.observeShared(req.endpoint, "shared_cache_miss")
+		}
+	}
+	// A hold-off (this replica's 429, or one another replica published) is waited out when the
+	// caller's deadline allows, and otherwise answered with the platform's 429 at once: calling
+	// would only earn another.
+	if until := c.holdOffs.get(req.credential, time.Now()); !until.IsZero() {
+		wait := time.Until(until)
+		if !c.fitsIn(ctx, wait) {
+			c.observeRefused(req.endpoint, "held_off")
+			return heldOff(req.endpoint, wait), nil
+		}
+		if !sleep(ctx, wait) {
+			return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, context.Cause(ctx))
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		if attempt == 0 {
@@ -328,10 +355,14 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		}
 		req.attempt = attempt + 1
 		res, err := c.attempt(req, key)
+		c.noteRateLimit(req, res)
 		if !retryable(res, err) || attempt >= c.retries {
 			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
 				if evicted := c.cache.put(key, res); evicted > 0 && c.observer != nil {
 					c.observer.CacheEvicted(evicted)
+				}
+				if c.shared != nil {
+					c.sharedPut(req, key, res)
 				}
 			}
 			return res, err

@@ -165,13 +165,27 @@ func TestErrors(t *testing.T) {
 		}
 	})
 
-	t.Run("429 with Retry-After", func(t *testing.T) {
+	t.Run("429 with Retry-After, then a hold-off", func(t *testing.T) {
+		// Another caller's token: the hold-off below is per credential and must not reach the
+		// other subtests' calls.
+		ctx := bentley.WithToken(context.Background(), show.ReaderToken)
 		emu.Reset()
 		emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "7", Times: 1})
 		_, err := c.GetMe(ctx)
 		var e *bentley.Error
 		if !errors.As(err, &e) || e.Status != 429 || e.Code != "RateLimitExceeded" || e.RetryAfter != 7*time.Second || !bentley.IsTemporary(err) {
 			t.Errorf("err %#v", err)
+		}
+		// Within the 7 s, a caller who cannot wait that long gets the 429 at once, with no call.
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		_, err = c.GetUser(short, show.MemberID)
+		if !errors.As(err, &e) || e.Status != 429 || e.RetryAfter < 5*time.Second || emu.Calls(emulator.EndpointUser) != 0 {
+			t.Errorf("during the hold-off: err %v, %d calls", err, emu.Calls(emulator.EndpointUser))
+		}
+		// Other credentials are not held off.
+		if _, err := c.GetUser(bentley.WithToken(short, show.Token), show.MemberID); err != nil {
+			t.Errorf("another credential during the hold-off: %v", err)
 		}
 	})
 

@@ -5,9 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/itwin-graphql/gateway/bentley"
 )
 
 // persistedQueries serves Apollo's automatic persisted queries: a client sends a query's SHA-256,
@@ -17,6 +20,10 @@ import (
 // invalid or oversized documents never take memory beyond their own request.
 type persistedQueries struct {
 	cache *sizedLRU[string]
+	// shared, when set, is the store replicas share (Redis): a query registered on one replica is
+	// served by all of them. Entries live for sharedTTL.
+	shared    bentley.SharedStore
+	sharedTTL time.Duration
 }
 
 // Codes of the APQ protocol, which Apollo clients branch on.
@@ -63,6 +70,15 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 	}
 	if params.Query == "" {
 		q, found := p.cache.Get(ctx, hash)
+		if !found && p.shared != nil {
+			// Registered on another replica: the stored text must still hash to the name it is
+			// stored under, so a tampered store cannot swap a query.
+			if raw, ok := p.shared.Get(ctx, "apq:"+hash); ok {
+				if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) == hash {
+					q, found = string(raw), true
+				}
+			}
+		}
 		if !found {
 			return limitError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
 		}
@@ -81,6 +97,9 @@ func (p persistedQueries) MutateOperationContext(ctx context.Context, rc *graphq
 	if hash, ok, _ := apqHash(rc.Extensions); ok {
 		if _, known := p.cache.Get(ctx, hash); !known {
 			p.cache.Add(ctx, hash, rc.RawQuery)
+			if p.shared != nil {
+				p.shared.Set(ctx, "apq:"+hash, []byte(rc.RawQuery), p.sharedTTL)
+			}
 		}
 	}
 	return nil

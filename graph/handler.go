@@ -75,6 +75,10 @@ type Options struct {
 	// Trusted, when set, resolves documentId and APQ hashes from the manifest and, enforced,
 	// refuses every other document before parsing.
 	Trusted *TrustedDocuments
+	// Shared, when set, is the store replicas share (Redis): APQ queries registered on any
+	// replica are served by all, kept for SharedAPQTTL.
+	Shared       bentley.SharedStore
+	SharedAPQTTL time.Duration
 	// Subgraph serves the Apollo Federation v2 subgraph schema (graph/subgraph: the same graph
 	// plus _service and _entities) instead of the plain one.
 	Subgraph bool
@@ -154,6 +158,7 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	// Apollo's automatic persisted queries: a client sends a query's hash, and the query itself
 	// only the first time. Stored once validated, bounded in entries and bytes.
 	apq := newPersistedQueries(opts.APQCacheSize, opts.APQCacheBytes)
+	apq.shared, apq.sharedTTL = opts.Shared, opts.SharedAPQTTL
 	apq.cache.cost = func(hash, q string) int64 { return int64(len(hash) + len(q)) }
 	srv.Use(apq)
 	// The document check before validation: it is linear, and it keeps fragment bombs from
