@@ -1,19 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 )
 
@@ -289,4 +294,132 @@ func mebibytes(q string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// deploy/compose.yaml runs three replicas on one Redis in front of the emulator, and the
+// Kubernetes overlay wires the Secret the Deployment reads REDIS_URL from.
+func TestComposeAndRedisOverlay(t *testing.T) {
+	raw, err := os.ReadFile("deploy/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Command     []string          `yaml:"command"`
+			Environment map[string]string `yaml:"environment"`
+			Deploy      struct {
+				Replicas int `yaml:"replicas"`
+			} `yaml:"deploy"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatal(err)
+	}
+	gw := compose.Services["gateway"]
+	if gw.Deploy.Replicas != 3 || gw.Environment["REDIS_URL"] != "redis://redis:6379" || gw.Environment["BENTLEY_API_URL"] != "http://emulator:8080" {
+		t.Errorf("gateway service: %+v", gw)
+	}
+	if _, ok := compose.Services["redis"]; !ok {
+		t.Error("no redis service")
+	}
+	if emu := compose.Services["emulator"]; len(emu.Command) != 1 || emu.Command[0] != "emulator" {
+		t.Errorf("emulator service runs %v", emu.Command)
+	}
+	for name, svc := range compose.Services {
+		for k := range svc.Environment {
+			if !strings.HasPrefix(k, "OTEL_") && settingNamed(k) == nil {
+				t.Errorf("%s sets %s, which is no setting", name, k)
+			}
+		}
+	}
+
+	raw, err = os.ReadFile("deploy/kubernetes/overlays/redis/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k struct {
+		Resources       []string `yaml:"resources"`
+		SecretGenerator []struct {
+			Name     string   `yaml:"name"`
+			Literals []string `yaml:"literals"`
+		} `yaml:"secretGenerator"`
+	}
+	if err := yaml.Unmarshal(raw, &k); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range k.Resources {
+		if _, err := os.Stat(filepath.Join("deploy/kubernetes/overlays/redis", r)); err != nil {
+			t.Errorf("overlay resource %s: %v", r, err)
+		}
+	}
+	deployment, _ := os.ReadFile("deploy/kubernetes/deployment.yaml")
+	if len(k.SecretGenerator) != 1 || !strings.Contains(string(deployment), "secretKeyRef: {name: "+k.SecretGenerator[0].Name+", key: url, optional: true}") ||
+		!strings.HasPrefix(k.SecretGenerator[0].Literals[0], "url=redis://") {
+		t.Errorf("the overlay's Secret %+v is not the one the Deployment reads REDIS_URL from", k.SecretGenerator)
+	}
+}
+
+// "gateway emulator" serves the platform emulator alone, for replicas to share.
+func TestEmulatorCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	env := map[string]string{"HOST": "127.0.0.1", "PORT": "0"}
+	go func() { done <- run(ctx, []string{"emulator"}, func(k string) string { return env[k] }, out) }()
+	var addr string
+	for deadline := time.Now().Add(5 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
+		if m := regexp.MustCompile(`on (127\.0\.0\.1:\d+)`).FindStringSubmatch(out.String()); m != nil {
+			addr = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emulator did not start: %q", out.String())
+		}
+	}
+	emu := emulator.New()
+	show := emu.Showcase()
+	emu.Close()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/itwins/"+show.ITwinID, nil)
+	req.Header.Set("Authorization", "Bearer "+show.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /itwins/{showcase} from the emulator command: %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("emulator command returned %v", err)
+	}
+	if err := run(context.Background(), []string{"emulator", "--port", "1"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("unknown arguments accepted")
+	}
+}
+
+func settingNamed(env string) *setting {
+	for i := range settings {
+		if settings[i].env == env {
+			return &settings[i]
+		}
+	}
+	return nil
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader in two goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 )
 
@@ -38,6 +39,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
 		_, _ = io.WriteString(stdout, version())
 		return nil
+	}
+	if len(args) > 0 && args[0] == "emulator" {
+		return serveEmulator(ctx, args[1:], getenv, stdout)
 	}
 	if len(args) > 0 && args[0] == "schema" {
 		return printSchema(args[1:], stdout)
@@ -245,4 +249,39 @@ func reloadOnHangup(ctx context.Context, t *graph.TrustedDocuments, logger *slog
 			}
 		}
 	}()
+}
+
+// serveEmulator is "gateway emulator": the iTwin Platform emulator alone on HOST:PORT (default
+// 0.0.0.0:8080), for several gateway replicas to share as their platform (deploy/compose.yaml).
+// Its demo tokens are the same as the embedded emulator's.
+func serveEmulator(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("emulator: unknown arguments %q; usage: gateway emulator (HOST and PORT from the environment)", args)
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(getenv("HOST"), port))
+	if err != nil {
+		return fmt.Errorf("emulator: %w", err)
+	}
+	emu := emulator.New()
+	defer emu.Close()
+	show := emu.Showcase()
+	fmt.Fprintf(stdout, "iTwin Platform emulator on %s; demo header {\"Authorization\": \"Bearer %s\"}, demo iTwin %s\n",
+		ln.Addr(), show.Token, show.ITwinID)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }

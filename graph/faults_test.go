@@ -59,7 +59,7 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 				}
 				var got aggregation
 				resp.field(t, "itwin", &got) // well-formed, with data
-				if got.ID != e.show.ITwinID || got.DisplayName == "" {
+				if (got.ID != e.show.ITwinID || got.DisplayName == "") && f.code != "RATE_LIMITED" {
 					t.Fatalf("the iTwin itself was lost: %+v", got)
 				}
 				if f.code == "" {
@@ -67,15 +67,17 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 						t.Errorf("want a complete answer after retries, got %+v errors %+v", got, resp.Errors)
 					}
 				} else if f.code == "RATE_LIMITED" {
-					// The platform's Retry-After is for the client, not one endpoint: sibling calls
-					// that had not started when the 429 arrived are held off too, never sent.
-					err := resp.errorAt(api.path...)
-					if err.code() != f.code || err.Extensions["retryAfter"] != float64(120) {
-						t.Fatalf("errors = %+v, want RATE_LIMITED with retryAfter 120 at %v", resp.Errors, api.path)
+					// The platform's Retry-After is for the client, not one endpoint: calls that had
+					// not started when the 429 arrived (siblings, or the iTwin itself when its
+					// account's answer came first) are held off too, never sent. Which ones is a
+					// matter of timing; every error is the rate limit with the platform's wait.
+					if len(resp.Errors) == 0 {
+						t.Fatal("no error for a 429")
 					}
-					for _, other := range resp.Errors {
-						if other.code() != "RATE_LIMITED" {
-							t.Errorf("another error beside the rate limit: %+v", other)
+					for _, err := range resp.Errors {
+						wait, _ := err.Extensions["retryAfter"].(float64)
+						if err.code() != "RATE_LIMITED" || wait < 118 || wait > 120 {
+							t.Errorf("error %+v, want RATE_LIMITED with retryAfter 120", err)
 						}
 					}
 				} else {

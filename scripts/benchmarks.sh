@@ -26,6 +26,23 @@ lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=
 lt -query aggregation -latency 50ms -concurrency 64 -duration "${secs}s" -dedup=false -upstream-max-concurrency 256 -upstream-max-concurrency-per-caller 256
 lt -query me -tokens distinct -latency 50ms -concurrency 64 -duration "${secs}s"
 lt -query aggregation -concurrency 32 -duration "${secs}s" -cache-ttl 5s
+# The shared tier: 1 vs 3 replicas behind a round-robin client, without and with Redis. 370
+# callers each ask for their own profile; with 3 replicas a caller's next query lands on the next
+# replica. A local redis-server on a free port, stopped at the end.
+if command -v redis-server >/dev/null; then
+  rport=$(shuf -i 20000-60000 -n 1)
+  redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "/tmp/bench-redis-$rport.pid" >/dev/null
+  sleep 0.5
+  lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 1
+  lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 3
+  lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 3 -redis "redis://127.0.0.1:$rport"
+  lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 1 -redis "redis://127.0.0.1:$rport"
+  echo; echo "\$ go test -run '^\$' -bench SharedTier ./sharedtier/"
+  go test -run '^$' -bench SharedTier ./sharedtier/
+  kill "$(cat "/tmp/bench-redis-$rport.pid")"
+else
+  echo "redis-server is not installed: shared tier runs skipped"
+fi
 echo; echo "\$ go test -run '^\$' -bench . -benchtime 2s ./graph/"
 go test -run '^$' -bench . -benchtime 2s ./graph/
 rm -f /tmp/itwin-gateway-bench

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,8 @@ type options struct {
 	maxUpstream int
 	perCaller   int
 	gateway     string
+	replicas    int
+	redis       string
 }
 
 func main() {
@@ -61,6 +64,8 @@ func main() {
 	flag.IntVar(&o.maxUpstream, "upstream-max-concurrency", 0, "UPSTREAM_MAX_CONCURRENCY for the gateway (0: its default)")
 	flag.IntVar(&o.perCaller, "upstream-max-concurrency-per-caller", 0, "UPSTREAM_MAX_CONCURRENCY_PER_CALLER for the gateway (0: its default)")
 	flag.StringVar(&o.gateway, "gateway", "", "gateway binary to run; built from this module when empty")
+	flag.IntVar(&o.replicas, "replicas", 1, "gateway replicas to start against the one emulator; callers send to them round robin")
+	flag.StringVar(&o.redis, "redis", "", "REDIS_URL for every replica (the shared tier); empty: none")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -90,11 +95,28 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	gw, err := startGateway(o, upstream)
-	if err != nil {
-		return err
+	if o.replicas < 1 || o.replicas > 8 {
+		return errors.New("replicas must be between 1 and 8")
 	}
-	defer gw.stop()
+	var gws []*gatewayProcess
+	defer func() {
+		for _, g := range gws {
+			g.stop()
+		}
+	}()
+	for range o.replicas {
+		gw, err := startGateway(o, upstream)
+		if err != nil {
+			return err
+		}
+		o.gateway = gw.bin // build once
+		gws = append(gws, gw)
+	}
+	gw := gws[0]
+	urls := make([]string, len(gws))
+	for i, g := range gws {
+		urls[i] = g.url
+	}
 
 	client := &http.Client{
 		Timeout: 30 * time.Second,
@@ -106,9 +128,11 @@ func run(o options) error {
 		},
 	}
 	// Warm up, then measure from clean counters.
-	drive(client, gw.url, reqs, o.concurrency, o.warmup, o.maxRequests)
+	drive(client, urls, reqs, o.concurrency, o.warmup, o.maxRequests)
 	emu.Reset()
-	res := drive(client, gw.url, reqs, o.concurrency, o.duration, o.maxRequests)
+	before := sharedCounts(gws)
+	res := drive(client, urls, reqs, o.concurrency, o.duration, o.maxRequests)
+	after := sharedCounts(gws)
 	rss, _ := peakRSS(gw.cmd.Process.Pid)
 
 	slices.Sort(res.latencies)
@@ -116,8 +140,8 @@ func run(o options) error {
 	if n == 0 {
 		return errors.New("no query completed")
 	}
-	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d per_caller=%d duration=%s\n",
-		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, o.perCaller, res.elapsed.Round(time.Millisecond))
+	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d per_caller=%d replicas=%d redis=%t duration=%s\n",
+		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, o.perCaller, o.replicas, o.redis != "", res.elapsed.Round(time.Millisecond))
 	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
 		n, res.failed, float64(n)/res.elapsed.Seconds(),
 		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
@@ -131,6 +155,13 @@ func run(o options) error {
 		}
 	}
 	fmt.Println()
+	if o.cacheTTL > 0 {
+		d := func(kind string) float64 { return after[kind] - before[kind] }
+		if lookups := d("cache_hit") + d("cache_miss"); lookups > 0 {
+			fmt.Printf("cache_hit_ratio=%.3f (local %.0f, shared tier %.0f of %.0f lookups)\n",
+				(d("cache_hit")+d("shared_cache_hit"))/lookups, d("cache_hit"), d("shared_cache_hit"), lookups)
+		}
+	}
 	if o.concurrency == 1 {
 		log := emu.Requests()
 		mean, most := roundsPerQuery(res.spans, log, emu.TotalCalls() > len(log))
@@ -237,7 +268,9 @@ type result struct {
 
 // drive runs the callers for d or until max queries, whichever comes first. Queries under way
 // at the end are allowed to finish, so every upstream call counted belongs to a counted query.
-func drive(client *http.Client, url string, reqs []request, concurrency int, d time.Duration, maxQueries int) result {
+// Query k goes to urls[k % len(urls)] with reqs[k % len(reqs)]: with several replicas and a
+// number of requests prime to their count, one caller's successive queries visit each in turn.
+func drive(client *http.Client, urls []string, reqs []request, concurrency int, d time.Duration, maxQueries int) result {
 	end := time.Now().Add(d)
 	ctx := context.Background()
 	var (
@@ -255,9 +288,10 @@ func drive(client *http.Client, url string, reqs []request, concurrency int, d t
 			var local []time.Duration
 			var spans []span
 			for time.Now().Before(end) && count.Add(1) <= int64(maxQueries) {
-				r := reqs[int(next.Add(1))%len(reqs)]
+				k := int(next.Add(1))
+				r := reqs[k%len(reqs)]
 				t0 := time.Now()
-				err := send(ctx, client, url, r)
+				err := send(ctx, client, urls[k%len(urls)], r)
 				if err != nil {
 					mu.Lock()
 					if res.failed == 0 {
@@ -352,6 +386,7 @@ type gatewayProcess struct {
 	cmd *exec.Cmd
 	url string
 	dir string
+	bin string
 }
 
 // startGateway builds (unless given) and starts the gateway against the emulator.
@@ -378,7 +413,7 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
-		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s")
+		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s", "REDIS_URL="+o.redis)
 	if o.maxUpstream > 0 {
 		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY="+strconv.Itoa(o.maxUpstream))
 	}
@@ -389,7 +424,7 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	gw := &gatewayProcess{cmd: cmd, url: "http://127.0.0.1:" + port + "/graphql", dir: dir}
+	gw := &gatewayProcess{cmd: cmd, url: "http://127.0.0.1:" + port + "/graphql", dir: dir, bin: bin}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if resp, err := http.Get("http://127.0.0.1:" + port + "/healthz"); err == nil {
 			resp.Body.Close()
@@ -425,4 +460,25 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc status")
+}
+
+// sharedCounts sums gateway_upstream_shared_total by kind over the replicas' /metrics.
+func sharedCounts(gws []*gatewayProcess) map[string]float64 {
+	out := map[string]float64{}
+	line := regexp.MustCompile(`^gateway_upstream_shared_total\{.*kind="([a-z_]+)".*\} ([0-9.e+]+)$`)
+	for _, g := range gws {
+		resp, err := http.Get(strings.TrimSuffix(g.url, "/graphql") + "/metrics")
+		if err != nil {
+			continue
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, l := range strings.Split(string(body), "\n") {
+			if m := line.FindStringSubmatch(l); m != nil {
+				v, _ := strconv.ParseFloat(m[2], 64)
+				out[m[1]] += v
+			}
+		}
+	}
+	return out
 }

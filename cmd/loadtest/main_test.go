@@ -38,7 +38,7 @@ func TestWorkloadsAgainstTheGateway(t *testing.T) {
 			t.Fatalf("%s: %v", query, err)
 		}
 		emu.Reset()
-		res := drive(http.DefaultClient, gw.URL+"/graphql", reqs, 2, time.Hour, 6)
+		res := drive(http.DefaultClient, []string{gw.URL + "/graphql"}, reqs, 2, time.Hour, 6)
 		if res.failed > 0 || len(res.latencies) != 6 {
 			t.Errorf("%s: %d ok, %d failed (%s)", query, len(res.latencies), res.failed, res.firstFailure)
 			continue
