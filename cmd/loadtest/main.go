@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,7 +53,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.query, "query", "aggregation", "aggregation, teampage, portfolio, aliases40, users1500, repeated, list100 or me")
+	flag.StringVar(&o.query, "query", "aggregation", "aggregation, mix (the aggregation with a different member and one of 200 tokens each time: nothing shared), teampage, portfolio, aliases40, users1500, repeated, list100 or me")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the emulator adds to every upstream call")
 	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent callers")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time (at most 5m)")
@@ -155,8 +156,22 @@ func run(o options) error {
 		}
 	}
 	fmt.Println()
+	// The gateway's own cost per answered query, read off its /metrics (process CPU in 10 ms
+	// ticks, allocations by the Go runtime), and how many batches each loader sent per query:
+	// above one for a loader the query uses once means its keys were split over batches.
+	queries := float64(n + res.failed)
+	fmt.Printf("gateway_cpu_us_per_query=%.0f allocs_per_query=%.0f\n",
+		(after["cpu"]-before["cpu"])*1e6/queries, (after["mallocs"]-before["mallocs"])/queries)
+	var split []string
+	for k, v := range after {
+		if loader, ok := strings.CutPrefix(k, "batches:"); ok && v > before[k] {
+			split = append(split, fmt.Sprintf("%s=%.3f", loader, (v-before[k])/queries))
+		}
+	}
+	slices.Sort(split)
+	fmt.Printf("batches_per_query %s\n", strings.Join(split, " "))
 	if o.cacheTTL > 0 {
-		d := func(kind string) float64 { return after[kind] - before[kind] }
+		d := func(kind string) float64 { return after["shared:"+kind] - before["shared:"+kind] }
 		if lookups := d("cache_hit") + d("cache_miss"); lookups > 0 {
 			fmt.Printf("cache_hit_ratio=%.3f (local %.0f, shared tier %.0f of %.0f lookups)\n",
 				(d("cache_hit")+d("shared_cache_hit"))/lookups, d("cache_hit"), d("shared_cache_hit"), lookups)
@@ -232,6 +247,8 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
 			ids = append(ids, fmt.Sprintf("00000000-0000-4000-8000-%012d", len(ids)))
 		}
 		query, vars = `query ($ids: [ID!]!) { users(ids: $ids) { id email displayName } }`, map[string]any{"ids": ids}
+	case "mix":
+		return mixWorkload(emu, show)
 	case "me":
 		query = `{ me { id email } myPrimaryAccount { id displayName } }`
 	default:
@@ -462,10 +479,20 @@ func peakRSS(pid int) (int64, error) {
 	return 0, errors.New("no VmHWM in /proc status")
 }
 
-// sharedCounts sums gateway_upstream_shared_total by kind over the replicas' /metrics.
+// sharedCounts sums, over the replicas' /metrics, gateway_upstream_shared_total by kind (as
+// "shared:KIND"), the batches of each loader ("batches:LOADER"), the process's CPU seconds
+// ("cpu") and the Go runtime's allocations ("mallocs").
 func sharedCounts(gws []*gatewayProcess) map[string]float64 {
 	out := map[string]float64{}
-	line := regexp.MustCompile(`^gateway_upstream_shared_total\{.*kind="([a-z_]+)".*\} ([0-9.e+]+)$`)
+	patterns := []struct {
+		re     *regexp.Regexp
+		prefix string
+	}{
+		{regexp.MustCompile(`^gateway_upstream_shared_total\{.*kind="([a-z_]+)".*\} ([0-9.e+]+)$`), "shared:"},
+		{regexp.MustCompile(`^gateway_loader_batch_size_count\{loader="([a-zA-Z_]+)"\} ([0-9.e+]+)$`), "batches:"},
+		{regexp.MustCompile(`^process_cpu_seconds_total() ([0-9.e+]+)$`), "cpu"},
+		{regexp.MustCompile(`^go_memstats_mallocs_total() ([0-9.e+]+)$`), "mallocs"},
+	}
 	for _, g := range gws {
 		resp, err := http.Get(strings.TrimSuffix(g.url, "/graphql") + "/metrics")
 		if err != nil {
@@ -474,11 +501,63 @@ func sharedCounts(gws []*gatewayProcess) map[string]float64 {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		for _, l := range strings.Split(string(body), "\n") {
-			if m := line.FindStringSubmatch(l); m != nil {
-				v, _ := strconv.ParseFloat(m[2], 64)
-				out[m[1]] += v
+			for _, p := range patterns {
+				if m := p.re.FindStringSubmatch(l); m != nil {
+					v, _ := strconv.ParseFloat(m[2], 64)
+					out[p.prefix+m[1]] += v
+				}
 			}
 		}
 	}
 	return out
+}
+
+// mixWorkload is the aggregation query as a dedup-free mix: one of 200 callers (members of the
+// rail program, each with its own token) asks about one of the program's members, a different
+// pair each time, so no upstream call is shared by dedup or repeated within a run's cache.
+func mixWorkload(emu *emulator.Emulator, show emulator.Showcase) ([]request, error) {
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/accesscontrol/itwins/"+show.ProgramID+"/members/users?$top=1000", nil)
+	req.Header.Set("Authorization", "Bearer "+show.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Members []struct{ ID string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	members := map[string]bool{}
+	for _, m := range page.Members {
+		members[m.ID] = true
+	}
+	var tokens []string
+	for _, u := range emu.DemoUsers() {
+		if members[u.ID] && len(tokens) < 200 {
+			tokens = append(tokens, u.Token)
+		}
+	}
+	if len(tokens) < 200 || len(page.Members) < 251 {
+		return nil, fmt.Errorf("the program has %d members with tokens (of %d); the mix needs 200 of 251", len(tokens), len(page.Members))
+	}
+	const query = `query Mix($itwin: ID!, $member: ID!) {
+  itwin(id: $itwin) { id displayName class subClass status
+    account { id displayName }
+    member(userId: $member) { email roles { displayName } user { id email organizationName } } } }`
+	// 200 tokens x 251 members (prime to 200): request k pairs token k mod 200 with member
+	// k mod 251, so 50,200 requests pass before a pair repeats.
+	const members251 = 251
+	reqs := make([]request, 0, 200*members251)
+	for k := 0; k < 200*members251; k++ {
+		body, err := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"itwin": show.ProgramID, "member": page.Members[k%members251].ID}})
+		if err != nil {
+			return nil, err
+		}
+		reqs = append(reqs, request{body: body, token: tokens[k%200]})
+	}
+	return reqs, nil
 }
