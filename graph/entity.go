@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -77,14 +78,18 @@ func (r entityResolver) eachITwin(ctx context.Context, ids []string, put func(in
 		return err
 	}
 	errs := make(graphql.BatchErrorList, len(ids))
-	thunks := make([]func() (*bentley.ITwin, error), len(ids))
+	valid := make([]string, len(ids))
 	for i, raw := range ids {
-		id, err := parseID("id", raw)
-		if err != nil {
-			errs[i] = err
-			continue
+		if valid[i], errs[i] = parseID("id", raw); errs[i] != nil {
+			valid[i] = ""
 		}
-		thunks[i] = loadThunk(ctx, l.itwins, id)
+	}
+	l.itwins.now(ctx, slices.DeleteFunc(slices.Clone(valid), func(id string) bool { return id == "" }))
+	thunks := make([]func() (*bentley.ITwin, error), len(ids))
+	for i, id := range valid {
+		if id != "" {
+			thunks[i] = loadThunk(ctx, l.itwins, id)
+		}
 	}
 	return finish(errs, thunks, put)
 }
@@ -134,14 +139,21 @@ func (r entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*subgrap
 		return nil, err
 	}
 	errs := make(graphql.BatchErrorList, len(reps))
-	thunks := make([]func() (*model.Member, error), len(reps))
+	keys := make([]memberKey, len(reps))
 	for i, rep := range reps {
-		itwinID, userID, ok := parseMemberID(rep.ID)
-		if !ok {
+		if itwinID, userID, ok := parseMemberID(rep.ID); ok {
+			keys[i] = memberKey{itwinID: itwinID, memberID: userID}
+		}
+	}
+	l.members.now(ctx, slices.DeleteFunc(slices.Clone(keys), func(k memberKey) bool { return k.itwinID == "" }))
+	thunks := make([]func() (*model.Member, error), len(reps))
+	for i := range reps {
+		itwinID := keys[i].itwinID
+		if itwinID == "" {
 			errs[i] = inputErrorf("id is not a Member id from this graph")
 			continue
 		}
-		thunk := loadThunk(ctx, l.members, memberKey{itwinID: itwinID, memberID: userID})
+		thunk := loadThunk(ctx, l.members, keys[i])
 		thunks[i] = func() (*model.Member, error) {
 			m, err := thunk()
 			if err != nil {

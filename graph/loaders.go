@@ -48,16 +48,16 @@ type LoaderOptions struct {
 // cache can reach another request or caller.
 type Loaders struct {
 	client *bentley.Client
-	itwins *dataloader.Loader[string, *bentley.ITwin]
+	itwins *loader[string, *bentley.ITwin]
 	// accounts loads the Account of an iTwin by the iTwin's id; accountsByID by the Account's own
 	// id, when it is known, so iTwins of one Account share one call (see Account).
-	accounts     *dataloader.Loader[string, *bentley.ITwin]
-	accountsByID *dataloader.Loader[string, *bentley.ITwin]
-	members      *dataloader.Loader[memberKey, *bentley.Member]
-	memberPages  *dataloader.Loader[memberPageKey, *bentley.MemberPage]
-	roles        *dataloader.Loader[string, []bentley.Role]
-	permissions  *dataloader.Loader[string, []string]
-	users        *dataloader.Loader[string, *bentley.User]
+	accounts     *loader[string, *bentley.ITwin]
+	accountsByID *loader[string, *bentley.ITwin]
+	members      *loader[memberKey, *bentley.Member]
+	memberPages  *loader[memberPageKey, *bentley.MemberPage]
+	roles        *loader[string, []bentley.Role]
+	permissions  *loader[string, []string]
+	users        *loader[string, *bentley.User]
 	me           memo[*bentley.User]
 	primary      memo[*bentley.ITwin]
 	budget       *callBudget
@@ -71,13 +71,29 @@ type Loaders struct {
 	// accountByITwin marks the iTwins whose Account load was started by iTwin id (by lookahead,
 	// before the iTwin's Account id was known); their account fields keep that load.
 	accountByITwin map[string]bool
+	// pageUsers marks the member pages whose members' profiles the operation selects.
+	pageUsers map[memberPageKey]bool
+	// root sends the keys the operation's root fields foresee, once (prefetchRoot).
+	root sync.Once
+}
+
+func (l *Loaders) wantUsersOf(key memberPageKey) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pageUsers[key] = true
+}
+
+func (l *Loaders) wantsUsersOf(key memberPageKey) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pageUsers[key]
 }
 
 // NewLoaders returns fresh loaders for one request.
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l := &Loaders{
 		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
-		accountVia: map[string]string{}, accountByITwin: map[string]bool{},
+		accountVia: map[string]string{}, accountByITwin: map[string]bool{}, pageUsers: map[memberPageKey]bool{},
 	}
 	if opts.Observer != nil {
 		l.budget.refused = opts.Observer.BudgetExceeded
@@ -98,17 +114,32 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l.accounts = newLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), opts.Wait, maxFanOut)
 	l.accountsByID = newLoader(observed(l, "account", fetchEach(l.budget, fetchAccountByID)), opts.Wait, maxFanOut)
 	l.members = newLoader(observed(l, "member", fetchEach(l.budget, fetchMember)), opts.Wait, maxFanOut)
-	l.memberPages = newLoader(observed(l, "memberPage", fetchEach(l.budget, fetchMemberPage)), opts.Wait, maxFanOut)
+	// A batch of member pages sends, as soon as it is back, one batch of all the profiles its
+	// pages' selections asked for (wantUsersOf): one getbyidlist for a portfolio's 25 teams.
+	fetchPages := fetchEach(l.budget, fetchMemberPage)
+	l.memberPages = newLoader(observed(l, "memberPage", func(ctx context.Context, keys []memberPageKey) []*dataloader.Result[*bentley.MemberPage] {
+		results := fetchPages(ctx, keys)
+		var ids []string
+		for i, key := range keys {
+			if r := results[i]; r.Error == nil && r.Data != nil && l.wantsUsersOf(key) {
+				for _, m := range r.Data.Members {
+					ids = append(ids, strings.ToLower(m.ID))
+				}
+			}
+		}
+		l.users.now(ctx, ids)
+		return results
+	}), opts.Wait, maxFanOut)
 	l.roles = newLoader(observed(l, "roles", fetchEach(l.budget, client.GetRoles)), opts.Wait, maxFanOut)
 	l.permissions = newLoader(observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), opts.Wait, maxFanOut)
 	l.users = newLoader(observed(l, "user", l.fetchUsers), opts.Wait, bentley.MaxUsersPerCall)
 	return l
 }
 
-// newLoader makes a loader with an explicit batch window and batch capacity.
-func newLoader[K comparable, V any](batch dataloader.BatchFunc[K, V], wait time.Duration, capacity int) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](wait), dataloader.WithBatchCapacity[K, V](capacity))
-}
+// loaderInputCapacity is the buffer of each batch's input channel. The library's default (1000)
+// allocates 8 KiB per batch, 32 KiB of the aggregation query's 119 KiB; a Load past a full buffer
+// only waits for the batch goroutine to take the next key, which it does at once.
+const loaderInputCapacity = 16
 
 // observed reports each batch's size to the loaders' observer.
 func observed[K comparable, V any](l *Loaders, name string, batch dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
@@ -141,18 +172,27 @@ func (l *Loaders) Account(ctx context.Context, itwinID string, accountID *string
 
 // account starts an Account load (see Account) and returns its thunk.
 func (l *Loaders) account(ctx context.Context, itwinID string, accountID *string) dataloader.Thunk[*bentley.ITwin] {
+	byID, key := l.accountKey(itwinID, accountID)
+	if byID {
+		return loadThunk(ctx, l.accountsByID, key)
+	}
+	return loadThunk(ctx, l.accounts, key)
+}
+
+// accountKey picks how an iTwin's Account is loaded: by the Account's own id (byID) when it is
+// known and no load by iTwin id has started, else by the iTwin's id.
+func (l *Loaders) accountKey(itwinID string, accountID *string) (byID bool, key string) {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if accountID == nil || *accountID == "" || l.accountByITwin[itwinID] {
 		l.accountByITwin[itwinID] = true
-		l.mu.Unlock()
-		return loadThunk(ctx, l.accounts, itwinID)
+		return false, itwinID
 	}
 	id := strings.ToLower(*accountID)
 	if _, ok := l.accountVia[id]; !ok {
 		l.accountVia[id] = itwinID
 	}
-	l.mu.Unlock()
-	return loadThunk(ctx, l.accountsByID, id)
+	return true, id
 }
 
 // MemberPage loads one page of an iTwin's user members.
@@ -215,6 +255,7 @@ func (l *Loaders) User(ctx context.Context, id string) (*bentley.User, error) {
 // in the same batch window; the library's LoadMany starts a goroutine per key instead, and a
 // long list then straggles over several windows and upstream calls.
 func (l *Loaders) Users(ctx context.Context, ids []string) ([]*bentley.User, []error) {
+	l.users.now(ctx, ids) // every id is known: no window
 	thunks := make([]dataloader.Thunk[*bentley.User], len(ids))
 	for i, id := range ids {
 		thunks[i] = l.users.Load(ctx, id)
@@ -253,12 +294,12 @@ func budgeted[V any](b *callBudget, fetch func(context.Context) (V, error)) func
 
 // load waits for one key and forgets a transient failure, so a later field of the same request
 // asks again instead of repeating a 429 or 503 the platform may already have recovered from.
-func load[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) (V, error) {
+func load[K comparable, V any](ctx context.Context, l *loader[K, V], key K) (V, error) {
 	return loadThunk(ctx, l, key)()
 }
 
 // loadThunk starts a load and returns its thunk, which forgets a transient failure as load does.
-func loadThunk[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], key K) dataloader.Thunk[V] {
+func loadThunk[K comparable, V any](ctx context.Context, l *loader[K, V], key K) dataloader.Thunk[V] {
 	thunk := l.Load(ctx, key)
 	return func() (V, error) {
 		v, err := thunk()

@@ -22,9 +22,9 @@ import (
 //     one round after the page.
 //   - a member page -> every member's user: one getbyidlist after the page.
 //
-// Only what the selection set asks for is prefetched. A prefetch only enqueues a key: if the
-// parent turns out null its children never resolve, so the speculative result is never read
-// and its error is never reported.
+// Only what the selection set asks for is prefetched. Prefetched keys are known, so they are sent
+// at once rather than after the batch window (dispatch.go). If the parent turns out null its
+// children never resolve, so the speculative result is never read and its error never reported.
 
 // summaryFields are the ITwin fields a list's summary representation answers without the full
 // one, with the fields resolved from other endpoints by the iTwin's id alone. Any other field
@@ -35,9 +35,10 @@ var summaryFields = map[string]bool{
 	"member": true, "members": true, "roles": true, "myPermissions": true,
 }
 
-// prefetchITwin starts the loads of the children an ITwin selection asks for. t is the iTwin when
-// it is already known (a list's node), nil when only its id is (itwin(id), before the GET).
-func (l *Loaders) prefetchITwin(ctx context.Context, opCtx *graphql.OperationContext, fields []graphql.CollectedField, itwinID string, t *bentley.ITwin) {
+// prefetchITwin collects into k the loads of the children an ITwin selection asks for; the
+// caller sends them (Loaders.send) once it has collected every node's. t is the iTwin when it is
+// already known (a list's node), nil when only its id is (itwin(id), before the GET).
+func (l *Loaders) prefetchITwin(opCtx *graphql.OperationContext, fields []graphql.CollectedField, itwinID string, t *bentley.ITwin, k *known) {
 	for _, f := range fields {
 		switch f.Name {
 		case "account":
@@ -45,28 +46,36 @@ func (l *Loaders) prefetchITwin(ctx context.Context, opCtx *graphql.OperationCon
 			if t != nil {
 				accountID = t.ITwinAccountID
 			}
-			l.account(ctx, itwinID, accountID)
+			if byID, key := l.accountKey(itwinID, accountID); byID {
+				k.accountsByID = append(k.accountsByID, key)
+			} else {
+				k.accounts = append(k.accounts, key)
+			}
 		case "member":
 			userID, ok := idArgument(opCtx, f, "userId")
 			if !ok {
 				continue // the member resolver reports the bad id
 			}
-			l.members.Load(ctx, memberKey{itwinID: itwinID, memberID: userID})
+			k.members = append(k.members, memberKey{itwinID: itwinID, memberID: userID})
 			if selects(opCtx, f.Selections, "Member", "user") {
-				l.users.Load(ctx, userID)
+				k.users = append(k.users, userID)
 			}
 		case "members":
 			first, after := connectionArgs(opCtx, f)
 			if w, err := pageArgs(first, after, membersScope(itwinID)); err == nil {
-				l.memberPages.Load(ctx, memberPageKey{itwinID: itwinID, top: w.first, skip: w.skip})
+				key := memberPageKey{itwinID: itwinID, top: w.first, skip: w.skip}
+				k.memberPages = append(k.memberPages, key)
+				if selectsField(nodeFields(opCtx, f.Selections, "MemberConnection", "Member"), "user") {
+					l.wantUsersOf(key)
+				}
 			}
 		case "roles":
-			l.roles.Load(ctx, itwinID)
+			k.roles = append(k.roles, itwinID)
 		case "myPermissions":
-			l.permissions.Load(ctx, itwinID)
+			k.permissions = append(k.permissions, itwinID)
 		case "parent":
 			if t != nil && t.ParentID != nil && isUUID(*t.ParentID) {
-				l.itwins.Load(ctx, strings.ToLower(*t.ParentID))
+				k.itwins = append(k.itwins, strings.ToLower(*t.ParentID))
 			}
 		case "createdByUser", "lastModifiedByUser":
 			if t == nil {
@@ -77,7 +86,7 @@ func (l *Loaders) prefetchITwin(ctx context.Context, opCtx *graphql.OperationCon
 				id = t.LastModifiedBy
 			}
 			if id != nil && isUUID(*id) {
-				l.users.Load(ctx, strings.ToLower(*id))
+				k.users = append(k.users, strings.ToLower(*id))
 			}
 		}
 	}
@@ -140,12 +149,12 @@ func (l *Loaders) prefetchMemberUsers(ctx context.Context, page *bentley.MemberP
 	if !ok {
 		return
 	}
-	for _, f := range nodeFields(opCtx, sel, "MemberConnection", "Member") {
-		if f.Name == "user" {
-			for _, m := range page.Members {
-				l.users.Load(ctx, strings.ToLower(m.ID))
-			}
-			return
+	// Pages whose profiles lookahead foresaw had them sent with their batch (NewLoaders); for any
+	// other, sibling pages may be resolving at the same moment, so the profiles go through the
+	// window and share one call.
+	if selectsField(nodeFields(opCtx, sel, "MemberConnection", "Member"), "user") {
+		for _, m := range page.Members {
+			l.users.Load(ctx, strings.ToLower(m.ID))
 		}
 	}
 }
@@ -153,7 +162,7 @@ func (l *Loaders) prefetchMemberUsers(ctx context.Context, page *bentley.MemberP
 // prefetchMemberUser starts the load of a member's user profile while the member itself loads.
 func (l *Loaders) prefetchMemberUser(ctx context.Context, userID string) {
 	if opCtx, sel, ok := selection(ctx); ok && selects(opCtx, sel, "Member", "user") {
-		l.users.Load(ctx, userID)
+		l.users.now(ctx, []string{userID})
 	}
 }
 
@@ -164,6 +173,16 @@ func selection(ctx context.Context) (*graphql.OperationContext, ast.SelectionSet
 		return nil, nil, false
 	}
 	return graphql.GetOperationContext(ctx), fc.Field.Selections, true
+}
+
+// selectsField reports whether collected fields include the named one.
+func selectsField(fields []graphql.CollectedField, name string) bool {
+	for _, f := range fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // selects reports whether a selection set on the given type selects the named field, directly
@@ -184,4 +203,51 @@ func idArgument(opCtx *graphql.OperationContext, f graphql.CollectedField, name 
 		return "", false
 	}
 	return strings.ToLower(v), true
+}
+
+// prefetchRoot collects, once per request, every key the operation's root fields foresee (each
+// itwin(id:) with the children its selection asks for, each user(id:), aliased or not, and the ids
+// of users(ids:)) and sends them together: the first root field to resolve sends them all, so
+// sibling root fields share batches (40 aliased user fields, or an iTwin's member profile and a
+// users list, are one getbyidlist) and nobody waits for the window. Invalid ids, and an ids list
+// past maxIDs, are left to their resolvers, which refuse them.
+func (l *Loaders) prefetchRoot(ctx context.Context, maxIDs int) {
+	l.root.Do(func() {
+		if !graphql.HasOperationContext(ctx) {
+			return
+		}
+		opCtx := graphql.GetOperationContext(ctx)
+		if opCtx.Operation == nil {
+			return
+		}
+		var k known
+		for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"}) {
+			switch f.Name {
+			case "user":
+				if id, ok := idArgument(opCtx, f, "id"); ok {
+					k.users = append(k.users, id)
+				}
+			case "users":
+				raw, _ := f.ArgumentMap(opCtx.Variables)["ids"].([]any)
+				if maxIDs > 0 && len(raw) > maxIDs {
+					continue
+				}
+				ids := make([]string, 0, len(raw))
+				for _, v := range raw {
+					if id, ok := v.(string); ok && isUUID(id) {
+						ids = append(ids, strings.ToLower(id))
+					}
+				}
+				if len(ids) == len(raw) {
+					k.users = append(k.users, ids...)
+				}
+			case "itwin":
+				if id, ok := idArgument(opCtx, f, "id"); ok {
+					k.itwins = append(k.itwins, id)
+					l.prefetchITwin(opCtx, graphql.CollectFields(opCtx, f.Selections, []string{"ITwin"}), id, nil, &k)
+				}
+			}
+		}
+		l.send(ctx, &k)
+	})
 }

@@ -86,13 +86,15 @@ func (r *Resolver) itwinList(ctx context.Context, list, account string, first *i
 		return nil, err
 	}
 	nodes := make([]*model.ITwin, len(page.ITwins))
+	var k known
 	for i := range page.ITwins {
 		t := &page.ITwins[i]
 		if ok {
-			l.prefetchITwin(ctx, opCtx, fields, strings.ToLower(t.ID), t)
+			l.prefetchITwin(opCtx, fields, strings.ToLower(t.ID), t, &k)
 		}
 		nodes[i] = r.convert().iTwin(ctx, t)
 	}
+	l.send(ctx, &k) // every node's children, one batch per loader, before any node resolves
 	return itwinConnection(w, nodes, page.HasNext), nil
 }
 

@@ -156,6 +156,7 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 	if err != nil {
 		return nil, err
 	}
+	l.prefetchRoot(ctx, r.maxUserIDs)
 	u, err := l.User(ctx, id)
 	if err != nil {
 		return nil, err
@@ -179,6 +180,7 @@ func (r *queryResolver) Users(ctx context.Context, ids []string) ([]*model.User,
 	if err != nil {
 		return nil, err
 	}
+	l.prefetchRoot(ctx, r.maxUserIDs)
 	users, errs := l.Users(ctx, ids)
 	out := make([]*model.User, len(ids))
 	reported := map[error]bool{}
@@ -250,9 +252,9 @@ func (r *queryResolver) Itwin(ctx context.Context, id string) (*model.ITwin, err
 	if err != nil {
 		return nil, err
 	}
-	if opCtx, sel, ok := selection(ctx); ok {
-		l.prefetchITwin(ctx, opCtx, graphql.CollectFields(opCtx, sel, []string{"ITwin"}), id, nil)
-	}
+	// The iTwin and the children its selection asks for are all known: sent at once, with
+	// every other root field's (prefetchRoot).
+	l.prefetchRoot(ctx, r.maxUserIDs)
 	t, err := l.ITwin(ctx, id)
 	if err != nil {
 		return nil, err
