@@ -65,6 +65,7 @@ var settings = []setting{
 	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries after the drain delay"},
 	{"COMPRESSION", "compression", "true", "compress responses of 1 KiB or more with zstd or gzip, as the client's Accept-Encoding allows"},
 	{"HTTP2_CLEARTEXT", "http2-cleartext", "false", "also serve HTTP/2 without TLS (h2c, prior knowledge), as service meshes and ingresses speak inside a cluster"},
+	{"PPROF", "pprof", "false", "serve Go's profiler at /debug/pprof/ (CPU, heap, goroutines): for diagnosis only, never on a public port"},
 	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
@@ -86,6 +87,7 @@ type config struct {
 	limits          graph.Limits
 	graphiql        bool
 	subgraph        bool
+	pprof           bool
 	trustedDocs     string
 	trustedMode     string
 	trustedBypass   string
@@ -200,6 +202,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.redisAPQTTL, err = time.ParseDuration(get("REDIS_APQ_TTL")); err != nil || cfg.redisAPQTTL < time.Second {
 		return config{}, fmt.Errorf("REDIS_APQ_TTL: %q is not a duration of at least 1s", get("REDIS_APQ_TTL"))
+	}
+	if cfg.pprof, err = strconv.ParseBool(get("PPROF")); err != nil {
+		return config{}, fmt.Errorf("PPROF: %q is not true or false", get("PPROF"))
 	}
 	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
 		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))

@@ -57,3 +57,13 @@ func TestSubgraphEndpointAndSchemaCommand(t *testing.T) {
 		t.Errorf("gateway schema --sdl: %v, want a usage error", err)
 	}
 }
+
+// PPROF=true serves Go's profiler; off by default.
+func TestPprofSwitch(t *testing.T) {
+	if status, _ := get(t, startGateway(t, nil).url+"/debug/pprof/"); status != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ without PPROF: %d, want 404", status)
+	}
+	if status, body := get(t, startGateway(t, map[string]string{"PPROF": "true"}).url+"/debug/pprof/"); status != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ with PPROF=true: %d", status)
+	}
+}

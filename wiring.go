@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -201,6 +202,14 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 			Endpoint: "/graphql", ITwinID: show.ITwinID, MemberID: show.MemberID, Headers: headers,
 		}))
 		mux.Handle("GET "+graphiql.AssetsPath, graphiql.Assets())
+	}
+	if cfg.pprof {
+		// Go's profiler, for diagnosis: go tool pprof http://HOST:PORT/debug/pprof/profile?seconds=10
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		logger.Warn("PPROF=true: Go's profiler is served at /debug/pprof/; keep this port private")
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
