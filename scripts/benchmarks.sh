@@ -10,6 +10,10 @@ lt() { echo; echo "\$ go run ./cmd/loadtest $*"; go run ./cmd/loadtest -gateway 
 
 echo "== machine"; nproc; grep -m1 'model name' /proc/cpuinfo || true; go version
 lt -query aggregation -latency 50ms -concurrency 1 -duration "${secs}s"
+lt -query aggregation -concurrency 1 -duration "${secs}s"
+lt -query mix -dedup=false -concurrency 32 -duration "${secs}s"
+lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s"
+lt -query mix -dedup=false -latency 20ms -concurrency 1024 -duration "${secs}s"
 lt -query aliases40 -concurrency 1 -duration 3s
 lt -query users1500 -concurrency 1 -duration 3s
 lt -query repeated -concurrency 1 -duration 3s
