@@ -109,8 +109,10 @@ func TestSharedTierAcrossReplicas(t *testing.T) {
 	upstream := httptest.NewServer(emu)
 	defer upstream.Close()
 	show := emu.Showcase()
+	// A generous Redis timeout: these are tests of sharing, and a loaded CI machine must not
+	// make the tier flap down between two requests.
 	env := map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "CACHE_TTL": "1m",
-		"UPSTREAM_RETRIES": "0", "REQUEST_TIMEOUT": "2s"}
+		"UPSTREAM_RETRIES": "0", "REQUEST_TIMEOUT": "2s", "REDIS_TIMEOUT": "1s"}
 	a, b := startGateway(t, env), startGateway(t, env)
 	waitTier(t, a, "up")
 	waitTier(t, b, "up")
@@ -179,7 +181,7 @@ func TestSharedTierSurvivesRedisRestart(t *testing.T) {
 	upstream := httptest.NewServer(emu)
 	defer upstream.Close()
 	show := emu.Showcase()
-	env := map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "CACHE_TTL": "1m"}
+	env := map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "CACHE_TTL": "1m", "REDIS_TIMEOUT": "1s"}
 	a, b := startGateway(t, env), startGateway(t, env)
 	waitTier(t, a, "up")
 
@@ -220,10 +222,13 @@ func TestSharedTierSurvivesRedisRestart(t *testing.T) {
 	if failed.Load() > 0 || sent.Load() < 100 {
 		t.Errorf("%d of %d requests failed across a Redis restart; first: %v", failed.Load(), sent.Load(), firstFailure.Load())
 	}
+	// Each change of state is logged once: up at start, then down and up again for each outage
+	// (one here, unless a stalled machine made a call time out too).
 	for _, g := range []*runningGateway{a, b} {
 		logs := g.logs.String()
-		if strings.Count(logs, "shared tier (Redis) is down") != 1 || strings.Count(logs, "shared tier (Redis) is up") != 2 {
-			t.Errorf("want one down and two up lines (start, return):\n%s", logs)
+		downs, ups := strings.Count(logs, "shared tier (Redis) is down"), strings.Count(logs, "shared tier (Redis) is up")
+		if downs < 1 || ups != downs+1 {
+			t.Errorf("%d down and %d up lines; want at least one outage, each logged once each way:\n%s", downs, ups, logs)
 		}
 	}
 	t.Logf("%d requests across a Redis restart, %d failed", sent.Load(), failed.Load())
