@@ -64,7 +64,7 @@ func TestOperationTrace(t *testing.T) {
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
 	defer upstream.Close()
-	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithHTTPClient(upstreamHTTPClient(tp)))
+	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithHTTPClient(upstreamHTTPClient(tp, 128)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,5 +160,16 @@ func TestExporterErrorsAreLoggedAsJSON(t *testing.T) {
 	otel.Handle(errors.New("export failed: connection refused"))
 	if line := g.logs.find("tracing: the span exporter failed"); line == nil || line["error"] != "export failed: connection refused" {
 		t.Errorf("exporter error not logged as a JSON line: %v", line)
+	}
+}
+
+// The upstream transport keeps an idle connection for every call UPSTREAM_MAX_CONCURRENCY allows,
+// so bursts at the limit reuse connections instead of churning them.
+func TestUpstreamIdleConnectionsFollowConcurrency(t *testing.T) {
+	for _, n := range []int{16, 128, 1024} {
+		tr := upstreamHTTPClient(nil, n).Transport.(*http.Transport)
+		if tr.MaxIdleConnsPerHost < n || tr.MaxIdleConns < n {
+			t.Errorf("UPSTREAM_MAX_CONCURRENCY=%d: %d idle connections per host, %d in all", n, tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+		}
 	}
 }

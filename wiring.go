@@ -117,7 +117,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		logger.Info("shared tier: Redis", "state", tier.Status(), "timeout", cfg.redisTimeout.String())
 	}
 	client, err := bentley.NewClient(append(clientOpts,
-		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider)),
+		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider, cfg.maxConcurrency)),
 		bentley.WithObserver(m),
 		bentley.WithLogger(logger),
 		bentley.WithBaseURL(baseURL),
