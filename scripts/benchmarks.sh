@@ -12,6 +12,8 @@ echo "== machine"; nproc; grep -m1 'model name' /proc/cpuinfo || true; go versio
 lt -query aggregation -latency 50ms -concurrency 1 -duration "${secs}s"
 lt -query aggregation -concurrency 1 -duration "${secs}s"
 lt -query mix -dedup=false -concurrency 32 -duration "${secs}s"
+lt -query aliases40 -dedup=false -concurrency 32 -duration "${secs}s"
+lt -query users1500 -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s"
 lt -query mix -dedup=false -latency 20ms -concurrency 1024 -duration "${secs}s"
 lt -query aliases40 -concurrency 1 -duration 3s
