@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,6 +231,11 @@ func TestSharedTierSurvivesRedisRestart(t *testing.T) {
 		if downs < 1 || ups != downs+1 {
 			t.Errorf("%d down and %d up lines; want at least one outage, each logged once each way:\n%s", downs, ups, logs)
 		}
+	}
+	// The outage shows in the metrics: the tier is up again, and the calls that failed are counted.
+	if _, metrics := get(t, a.url+"/metrics"); !strings.Contains(metrics, "gateway_shared_tier_up 1") ||
+		!regexp.MustCompile(`gateway_shared_tier_errors_total\{op="[a-z]+"\} [1-9]`).MatchString(metrics) {
+		t.Errorf("/metrics does not show the tier up again after counted failures")
 	}
 	t.Logf("%d requests across a Redis restart, %d failed", sent.Load(), failed.Load())
 }

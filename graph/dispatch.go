@@ -39,15 +39,7 @@ func newLoader[K comparable, V any](batch dataloader.BatchFunc[K, V], wait time.
 // now starts the loads of keys at once, in batches of at most the loader's capacity. A key
 // already loading (or loaded) keeps its load; a key given twice is loaded once.
 func (b *loader[K, V]) now(ctx context.Context, keys []K) {
-	var todo []K
-	var slots []*pending[V]
-	for _, k := range keys {
-		p := &pending[V]{done: make(chan struct{})}
-		if b.cache.claim(k, p.thunk) {
-			todo = append(todo, k)
-			slots = append(slots, p)
-		}
-	}
+	todo, slots := b.cache.claim(keys)
 	for len(todo) > 0 {
 		n := min(len(todo), b.capacity)
 		chunk, ps := todo[:n], slots[:n]
@@ -99,7 +91,7 @@ func (p *pending[V]) thunk() (V, error) {
 }
 
 // thunkCache is the loaders' cache: the library's in-memory cache, plus claim, which now() uses
-// to place a load only where none exists.
+// to place loads only where none exists.
 type thunkCache[K comparable, V any] struct {
 	mu sync.Mutex
 	m  map[K]dataloader.Thunk[V]
@@ -132,14 +124,22 @@ func (c *thunkCache[K, V]) Clear() {
 	clear(c.m)
 }
 
-func (c *thunkCache[K, V]) claim(k K, t dataloader.Thunk[V]) bool {
+// claim places a pending load for each key that has none (a key given twice gets one), under
+// one lock, and returns those keys with their loads. Keys already loading cost nothing: a root
+// field's prefetch has usually claimed them before the field's own call.
+func (c *thunkCache[K, V]) claim(keys []K) (todo []K, slots []*pending[V]) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.m[k]; ok {
-		return false
+	for _, k := range keys {
+		if _, ok := c.m[k]; ok {
+			continue
+		}
+		p := &pending[V]{done: make(chan struct{})}
+		c.m[k] = p.thunk
+		todo = append(todo, k)
+		slots = append(slots, p)
 	}
-	c.m[k] = t
-	return true
+	return todo, slots
 }
 
 // known collects the keys a resolver can foresee, to send them together with Loaders.send.

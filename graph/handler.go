@@ -111,9 +111,8 @@ func NewHandler(opts Options) http.Handler {
 			inFlight.wrap(
 				overHTTP(opts.Limits.MaxTokens,
 					withTimeout(opts.RequestTimeout,
-						readBody(opts.Limits.MaxBodyBytes,
-							opts.Trusted.wrap(
-								Middleware(opts.Client, opts.Authenticate, loaders, srv))))))))
+						readBody(opts.Limits.MaxBodyBytes, opts.Trusted,
+							Middleware(opts.Client, opts.Authenticate, loaders, srv)))))))
 }
 
 func (o Options) withDefaults() Options {

@@ -165,11 +165,12 @@ func (b *callBudget) take() error {
 // would answer by echoing the body back (its decode errors quote it, variables and all) or with
 // no extensions.code: a body over the limit (413), one that could not be read in time (408, with
 // nothing of the connection in the message), and one that is empty, not JSON, a batch (a JSON
-// array) or not the shape of a GraphQL request (400 BAD_REQUEST). gqlgen then decodes the buffer.
-func readBody(max int64, next http.Handler) http.Handler {
+// array) or not the shape of a GraphQL request (400 BAD_REQUEST). With trusted documents, the
+// fields it parsed go to their check. gqlgen then decodes the buffer.
+func readBody(max int64, trusted *TrustedDocuments, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
+			trusted.serve(w, r, nil, next)
 			return
 		}
 		if r.ContentLength > max {
@@ -190,30 +191,31 @@ func readBody(max int64, next http.Handler) http.Handler {
 			tooLarge(w, max)
 			return
 		}
-		if msg := checkRequestJSON(body); msg != "" {
+		fields, msg := checkRequestJSON(body)
+		if msg != "" {
 			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
-		next.ServeHTTP(w, r)
+		trusted.serve(w, r, fields, next) // the fields just parsed, not parsed again
+
 	})
 }
 
 // checkRequestJSON says what is wrong with a GraphQL-over-HTTP request body, in words of its own
 // that quote nothing of the body; "" when nothing is.
-func checkRequestJSON(body []byte) string {
+func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg string) {
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case len(trimmed) == 0:
-		return `the request body is empty; send {"query": "..."}`
+		return nil, `the request body is empty; send {"query": "..."}`
 	case trimmed[0] == '[':
-		return "batched requests (a JSON array) are not supported; send one operation per request"
+		return nil, "batched requests (a JSON array) are not supported; send one operation per request"
 	}
 	// One pass: Unmarshal validates the whole body while it splits out the top-level fields.
-	var fields map[string]json.RawMessage
 	if trimmed[0] != '{' || json.Unmarshal(trimmed, &fields) != nil {
-		return "the request body is not a JSON object"
+		return nil, "the request body is not a JSON object"
 	}
 	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
 		raw := bytes.TrimSpace(fields[name])
@@ -225,10 +227,10 @@ func checkRequestJSON(body []byte) string {
 			if want == '{' {
 				kind = "an object"
 			}
-			return name + " must be " + kind
+			return nil, name + " must be " + kind
 		}
 	}
-	return ""
+	return fields, ""
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {

@@ -165,67 +165,63 @@ func (t *TrustedDocuments) Bypassable() bool { return t != nil && t.bypass != ni
 // maxLoggedUnlisted bounds the set of unlisted documents log mode remembers having logged.
 const maxLoggedUnlisted = 10000
 
-// wrap resolves documentId and APQ hashes from the manifest, and in enforce mode refuses any
-// document it does not hold, before gqlgen parses anything. It runs after readBody, so a POST
-// body is already in memory and known to be a JSON object.
-func (t *TrustedDocuments) wrap(next http.Handler) http.Handler {
-	if t == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			next.ServeHTTP(w, r)
-			return
-		}
-		if t.bypass != nil {
-			if key := r.Header.Get(BypassHeader); key != "" {
-				sum := sha256.Sum256([]byte(key))
-				if subtle.ConstantTimeCompare(sum[:], t.bypass) == 1 {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		params, err := readParams(r)
-		if err != nil {
-			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request parameters could not be read")
-			return
-		}
-		docs := t.docs.Load()
-		id := params.documentID
-		if id == "" {
-			id = params.apqHash
-		}
-		switch {
-		case id != "":
-			text, ok := docs.byID[id]
-			if !ok {
-				if params.documentID == "" && t.mode == TrustedLog {
-					next.ServeHTTP(w, r) // an APQ hash: automatic persisted queries as usual
-					return
-				}
-				writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
-					"the document this request names is not among the trusted documents")
-				return
-			}
-			if params.query != "" && params.query != text && t.mode == TrustedEnforce {
-				writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
-					"the request's document differs from the trusted document it names")
-				return
-			}
-			params.setQuery(r, text)
-		case params.query != "":
-			if !docs.byText[params.query] {
-				if t.mode == TrustedEnforce {
-					writeRequestError(w, http.StatusForbidden, CodePersistedQueryNotInList,
-						"this gateway serves only its trusted documents, and this document is not one of them")
-					return
-				}
-				t.logUnlisted(params)
-			}
-		}
+// serve resolves documentId and APQ hashes from the manifest, and in enforce mode refuses any
+// document it does not hold, before gqlgen parses anything; then it hands the request to next.
+// readBody calls it with a POST body's top-level fields, already parsed (nil for GET). Without
+// trusted documents (t nil) it only calls next.
+func (t *TrustedDocuments) serve(w http.ResponseWriter, r *http.Request, fields map[string]json.RawMessage, next http.Handler) {
+	if t == nil || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
 		next.ServeHTTP(w, r)
-	})
+		return
+	}
+	if t.bypass != nil {
+		if key := r.Header.Get(BypassHeader); key != "" {
+			sum := sha256.Sum256([]byte(key))
+			if subtle.ConstantTimeCompare(sum[:], t.bypass) == 1 {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
+	params, err := readParams(r, fields)
+	if err != nil {
+		writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request parameters could not be read")
+		return
+	}
+	docs := t.docs.Load()
+	id := params.documentID
+	if id == "" {
+		id = params.apqHash
+	}
+	switch {
+	case id != "":
+		text, ok := docs.byID[id]
+		if !ok {
+			if params.documentID == "" && t.mode == TrustedLog {
+				next.ServeHTTP(w, r) // an APQ hash: automatic persisted queries as usual
+				return
+			}
+			writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
+				"the document this request names is not among the trusted documents")
+			return
+		}
+		if params.query != "" && params.query != text && t.mode == TrustedEnforce {
+			writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
+				"the request's document differs from the trusted document it names")
+			return
+		}
+		params.setQuery(r, text)
+	case params.query != "":
+		if !docs.byText[params.query] {
+			if t.mode == TrustedEnforce {
+				writeRequestError(w, http.StatusForbidden, CodePersistedQueryNotInList,
+					"this gateway serves only its trusted documents, and this document is not one of them")
+				return
+			}
+			t.logUnlisted(params)
+		}
+	}
+	next.ServeHTTP(w, r)
 }
 
 func (t *TrustedDocuments) logUnlisted(p requestParams) {
@@ -260,7 +256,7 @@ type requestParams struct {
 	body map[string]json.RawMessage
 }
 
-func readParams(r *http.Request) (requestParams, error) {
+func readParams(r *http.Request, fields map[string]json.RawMessage) (requestParams, error) {
 	var p requestParams
 	var extensions json.RawMessage
 	if r.Method == http.MethodGet {
@@ -270,14 +266,7 @@ func readParams(r *http.Request) (requestParams, error) {
 			extensions = json.RawMessage(e)
 		}
 	} else {
-		raw, err := io.ReadAll(r.Body)
-		if err != nil {
-			return p, err
-		}
-		r.Body = io.NopCloser(bytes.NewReader(raw))
-		if err := json.Unmarshal(raw, &p.body); err != nil {
-			return p, err
-		}
+		p.body = fields
 		for name, dst := range map[string]*string{"query": &p.query, "documentId": &p.documentID, "operationName": &p.operationName} {
 			if v, ok := p.body[name]; ok && string(v) != "null" {
 				if err := json.Unmarshal(v, dst); err != nil {
