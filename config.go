@@ -36,6 +36,8 @@ var settings = []setting{
 	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", "32", "most of those calls one caller (one token, or one API key in service mode) may hold"},
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
 	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", "0.2", "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
+	{"BATCH_WAIT", "batch-wait", "2ms", "longest a batch of keys the query did not reveal up front (an iTwin's createdByUser) waits for more keys; keys the query reveals go at once"},
+	{"BATCH_IDLE", "batch-idle", "50us", "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "262144", "largest request body; larger ones get 413"},
 	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests served at once; others wait up to 2s, then get 503 OVERLOADED"},
@@ -75,6 +77,8 @@ type config struct {
 	port, host      string
 	apiURL          string
 	upstreamTimeout time.Duration
+	batchWait       time.Duration
+	batchIdle       time.Duration
 	dedup           bool
 	cacheTTL        time.Duration
 	cacheEntries    int
@@ -182,6 +186,15 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.retries, err = strconv.Atoi(get("UPSTREAM_RETRIES")); err != nil || cfg.retries < 0 || cfg.retries > 10 {
 		return config{}, fmt.Errorf("UPSTREAM_RETRIES: %q is not a whole number from 0 to 10", get("UPSTREAM_RETRIES"))
+	}
+	if cfg.batchWait, err = positiveDuration("BATCH_WAIT", get("BATCH_WAIT")); err != nil {
+		return config{}, err
+	}
+	if cfg.batchWait > time.Second {
+		return config{}, fmt.Errorf("BATCH_WAIT: %q is more than 1s, which every such batch could add to a query", get("BATCH_WAIT"))
+	}
+	if cfg.batchIdle, err = time.ParseDuration(get("BATCH_IDLE")); err != nil || cfg.batchIdle < 0 || cfg.batchIdle > cfg.batchWait {
+		return config{}, fmt.Errorf("BATCH_IDLE: %q is not a duration from 0s to BATCH_WAIT, such as 50us", get("BATCH_IDLE"))
 	}
 	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
 		return config{}, err

@@ -157,6 +157,8 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		Client:               client,
 		Logger:               logger,
 		RequestTimeout:       cfg.requestTimeout,
+		BatchWait:            cfg.batchWait,
+		BatchIdle:            batchIdle(cfg.batchIdle),
 		Limits:               cfg.limits,
 		DisableIntrospection: !cfg.introspection,
 		Observer:             m,
@@ -264,4 +266,12 @@ func fallback(mux *http.ServeMux) http.Handler {
 		}
 		graph.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
 	})
+}
+
+// batchIdle maps BATCH_IDLE to graph.Options, where zero means the default: 0s is none.
+func batchIdle(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -46,8 +46,12 @@ type Options struct {
 	Client *bentley.Client
 	// Logger receives unexpected errors and panics.
 	Logger *slog.Logger
-	// BatchWait is the loaders' batch window; DefaultBatchWait when zero.
+	// BatchWait is the longest a batch of keys nobody foresaw stays open; DefaultBatchWait when
+	// zero.
 	BatchWait time.Duration
+	// BatchIdle closes such a batch once no key has joined it for this long; DefaultBatchIdle
+	// when zero, and negative for none (every such batch waits for BatchWait).
+	BatchIdle time.Duration
 	// RequestTimeout bounds each request; DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
 	// Limits bound each request; zero fields take DefaultLimits.
@@ -105,7 +109,7 @@ func NewHandler(opts Options) http.Handler {
 	if inFlight == nil {
 		inFlight = NewInFlightLimit(opts.MaxInFlight)
 	}
-	loaders := LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
+	loaders := LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
 	return cors(opts.CORSAllowedOrigins,
 		observe(opts.Logger, opts.Observer,
 			inFlight.wrap(
@@ -121,6 +125,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BatchWait <= 0 {
 		o.BatchWait = DefaultBatchWait
+	}
+	if o.BatchIdle == 0 {
+		o.BatchIdle = DefaultBatchIdle
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout

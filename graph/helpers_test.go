@@ -56,7 +56,7 @@ func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*grap
 	}
 	logs := &lockedWriter{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	opts := graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait}
+	opts := graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait, BatchIdle: testBatchIdle}
 	for _, o := range options {
 		o(&opts)
 	}

@@ -13,10 +13,14 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 )
 
-// DefaultBatchWait is how long a loader collects keys before it calls the platform. Resolvers
-// of one query level start within microseconds of each other; the library's 16 ms default would
-// add that much to every query for no gain.
+// DefaultBatchWait is the longest a loader collects keys nobody foresaw before it calls the
+// platform (dispatch.go). The library's 16 ms default would add that much to every query.
 const DefaultBatchWait = 2 * time.Millisecond
+
+// DefaultBatchIdle closes a batch once no key has joined it for this long. Resolvers of one
+// level woken together add their keys within a few microseconds of each other when they get
+// the processor; BENCHMARKS.md counts the batches this splits under load.
+const DefaultBatchIdle = 50 * time.Microsecond
 
 // maxFanOut caps the keys of one batch for endpoints without a batch call (one GET per key).
 const maxFanOut = 100
@@ -35,8 +39,10 @@ type memberPageKey struct {
 
 // LoaderOptions configures one request's loaders.
 type LoaderOptions struct {
-	// Wait is the batch window.
+	// Wait is the longest a batch of keys nobody foresaw waits for more keys (the cap).
 	Wait time.Duration
+	// Idle closes such a batch once no key has joined it for this long; 0 waits for Wait.
+	Idle time.Duration
 	// CallBudget bounds the request's upstream calls; 0 means unlimited.
 	CallBudget int
 	// Observer, when set, is told each batch's size.
@@ -62,6 +68,7 @@ type Loaders struct {
 	primary      memo[*bentley.ITwin]
 	budget       *callBudget
 	observer     Observer
+	dispatch     dispatcher // when the loaders' open windows go
 
 	mu sync.Mutex
 	// accountVia maps an Account id to an iTwin of that Account: the Account is read through
@@ -95,6 +102,8 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
 		accountVia: map[string]string{}, accountByITwin: map[string]bool{}, pageUsers: map[memberPageKey]bool{},
 	}
+	d := &l.dispatch
+	d.wait, d.idle = opts.Wait, opts.Idle
 	if opts.Observer != nil {
 		l.budget.refused = opts.Observer.BudgetExceeded
 	}
@@ -110,14 +119,14 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		l.mu.Unlock()
 		return client.GetITwinAccount(ctx, via)
 	}
-	l.itwins = newLoader(observed(l, "itwin", fetchEach(l.budget, client.GetITwin)), opts.Wait, maxFanOut)
-	l.accounts = newLoader(observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), opts.Wait, maxFanOut)
-	l.accountsByID = newLoader(observed(l, "account", fetchEach(l.budget, fetchAccountByID)), opts.Wait, maxFanOut)
-	l.members = newLoader(observed(l, "member", fetchEach(l.budget, fetchMember)), opts.Wait, maxFanOut)
+	l.itwins = newLoader(d, observed(l, "itwin", fetchEach(l.budget, client.GetITwin)), maxFanOut)
+	l.accounts = newLoader(d, observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), maxFanOut)
+	l.accountsByID = newLoader(d, observed(l, "account", fetchEach(l.budget, fetchAccountByID)), maxFanOut)
+	l.members = newLoader(d, observed(l, "member", fetchEach(l.budget, fetchMember)), maxFanOut)
 	// A batch of member pages sends, as soon as it is back, one batch of all the profiles its
 	// pages' selections asked for (wantUsersOf): one getbyidlist for a portfolio's 25 teams.
 	fetchPages := fetchEach(l.budget, fetchMemberPage)
-	l.memberPages = newLoader(observed(l, "memberPage", func(ctx context.Context, keys []memberPageKey) []*dataloader.Result[*bentley.MemberPage] {
+	l.memberPages = newLoader(d, observed(l, "memberPage", func(ctx context.Context, keys []memberPageKey) []*dataloader.Result[*bentley.MemberPage] {
 		results := fetchPages(ctx, keys)
 		var ids []string
 		for i, key := range keys {
@@ -129,17 +138,12 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		}
 		l.users.now(ctx, ids)
 		return results
-	}), opts.Wait, maxFanOut)
-	l.roles = newLoader(observed(l, "roles", fetchEach(l.budget, client.GetRoles)), opts.Wait, maxFanOut)
-	l.permissions = newLoader(observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), opts.Wait, maxFanOut)
-	l.users = newLoader(observed(l, "user", l.fetchUsers), opts.Wait, bentley.MaxUsersPerCall)
+	}), maxFanOut)
+	l.roles = newLoader(d, observed(l, "roles", fetchEach(l.budget, client.GetRoles)), maxFanOut)
+	l.permissions = newLoader(d, observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), maxFanOut)
+	l.users = newLoader(d, observed(l, "user", l.fetchUsers), bentley.MaxUsersPerCall)
 	return l
 }
-
-// loaderInputCapacity is the buffer of each batch's input channel. The library's default (1000)
-// allocates 8 KiB per batch, 32 KiB of the aggregation query's 119 KiB; a Load past a full buffer
-// only waits for the batch goroutine to take the next key, which it does at once.
-const loaderInputCapacity = 16
 
 // observed reports each batch's size to the loaders' observer.
 func observed[K comparable, V any](l *Loaders, name string, batch dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
