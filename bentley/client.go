@@ -60,11 +60,13 @@ const (
 type Client struct {
 	baseURL    *url.URL
 	httpClient *http.Client
-	userAgent  string
-	timeout    time.Duration
-	flights    *flightGroup   // nil: no deduplication
-	cache      *responseCache // nil: no caching
-	retries    int
+	// transport is httpClient's, called directly for platform calls (see roundTrip).
+	transport http.RoundTripper
+	userAgent string
+	timeout   time.Duration
+	flights   *flightGroup   // nil: no deduplication
+	cache     *responseCache // nil: no caching
+	retries   int
 	// slots bounds concurrent upstream calls and shares them between callers; nil: unbounded.
 	slots          *slots
 	maxConcurrency int
@@ -130,8 +132,9 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
-// WithHTTPClient replaces the HTTP client (its transport, for tracing or tests). Its Timeout
-// should be zero or generous: the client sets a deadline per call itself (WithTimeout).
+// WithHTTPClient replaces the HTTP client, for its transport (tracing, tests). Platform calls
+// use only the transport: the client sets a deadline per call itself (WithTimeout) and follows
+// no redirect (roundTrip); readiness pings go through the whole client.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) error {
 		if hc == nil {
@@ -210,6 +213,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if c.maxConcurrency > 0 {
 		c.slots = newSlots(c.maxConcurrency, c.share)
+	}
+	c.transport = c.httpClient.Transport
+	if c.transport == nil {
+		c.transport = http.DefaultTransport
 	}
 	return c, nil
 }
@@ -447,7 +454,11 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 		b.Sent()
 	}
 	start := time.Now()
-	resp, err := c.httpClient.Do(out)
+	// The transport, not http.Client.Do: Do copies the request's headers on every call so that it
+	// could follow a redirect (4 % of the gateway's CPU on the mix, BENCHMARKS.md), and the
+	// platform's contract has none. A 3xx is an unexpected status like any other, and the
+	// caller's token never follows a Location anywhere.
+	resp, err := c.transport.RoundTrip(out)
 	if c.observer != nil {
 		status := 0
 		if err == nil {

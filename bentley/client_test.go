@@ -386,3 +386,38 @@ func closedURL(t *testing.T) string {
 	srv.Close()
 	return srv.URL
 }
+
+// A redirect from the platform is an error, and the caller's token never follows it.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	var elsewhere sync.Mutex
+	var reached []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Lock()
+		reached = append(reached, r.Header.Get("Authorization"))
+		elsewhere.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"iTwin":{"id":"x"}}`)
+	}))
+	t.Cleanup(other.Close)
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(platform.Close)
+	c, err := bentley.NewClient(bentley.WithBaseURL(platform.URL), bentley.WithTimeout(2*time.Second), bentley.WithRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := bentley.WithToken(context.Background(), "secret-token")
+	it, err := c.GetITwin(ctx, "6f1c7f3e-1d2a-4b5c-9d8e-7f6a5b4c3d2e")
+	if err == nil || it != nil {
+		t.Fatalf("a 307 answered %+v, %v; want an error", it, err)
+	}
+	if strings.Contains(err.Error(), "secret-token") || strings.Contains(err.Error(), other.URL) {
+		t.Errorf("the error leaks the token or the Location: %v", err)
+	}
+	elsewhere.Lock()
+	defer elsewhere.Unlock()
+	if len(reached) != 0 {
+		t.Errorf("the redirect was followed %d times", len(reached))
+	}
+}
