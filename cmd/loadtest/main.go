@@ -34,6 +34,10 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 )
 
+// upstreamConns counts the connections the gateways open to the emulator: a run that keeps
+// opening them churns connections at the transport's idle limit.
+var upstreamConns atomic.Int64
+
 type options struct {
 	query       string
 	latency     time.Duration
@@ -131,6 +135,7 @@ func run(o options) error {
 	// Warm up, then measure from clean counters.
 	drive(client, urls, reqs, o.concurrency, o.warmup, o.maxRequests)
 	emu.Reset()
+	connsBefore := upstreamConns.Load()
 	before := sharedCounts(gws)
 	res := drive(client, urls, reqs, o.concurrency, o.duration, o.maxRequests)
 	after := sharedCounts(gws)
@@ -146,8 +151,8 @@ func run(o options) error {
 	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
 		n, res.failed, float64(n)/res.elapsed.Seconds(),
 		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
-	fmt.Printf("upstream_calls=%d per_query=%.3f peak_rss_mb=%.1f\n",
-		emu.TotalCalls(), float64(emu.TotalCalls())/float64(n+res.failed), float64(rss)/(1<<20))
+	fmt.Printf("upstream_calls=%d per_query=%.3f upstream_conns_opened=%d peak_rss_mb=%.1f\n",
+		emu.TotalCalls(), float64(emu.TotalCalls())/float64(n+res.failed), upstreamConns.Load()-connsBefore, float64(rss)/(1<<20))
 	for _, ep := range []string{emulator.EndpointITwin, emulator.EndpointITwinAccount, emulator.EndpointUserMember,
 		emulator.EndpointUsersByIDList, emulator.EndpointMe, emulator.EndpointMyPrimaryAccount, emulator.EndpointITwins,
 		emulator.EndpointUserMembers, emulator.EndpointRoles, emulator.EndpointPermissions} {
@@ -394,7 +399,11 @@ func serve(h http.Handler) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ConnState: func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			upstreamConns.Add(1)
+		}
+	}}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
 }
