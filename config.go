@@ -36,7 +36,7 @@ var settings = []setting{
 	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", "32", "most of those calls one caller (one token, or one API key in service mode) may hold"},
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
 	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", "0.2", "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
-	{"BATCH_WAIT", "batch-wait", "2ms", "longest a batch of keys the query did not reveal up front (an iTwin's createdByUser) waits for more keys; keys the query reveals go at once"},
+	{"BATCH_WAIT", "batch-wait", "2ms", "longest a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys; foreseen keys go at once"},
 	{"BATCH_IDLE", "batch-idle", "50us", "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "262144", "largest request body; larger ones get 413"},

@@ -11,26 +11,26 @@ import (
 )
 
 // Dispatch. A loader cannot know in general whether more keys are coming, so the library's
-// batcher holds every batch for a fixed window (WithWait). Often the gateway does know: lookahead
-// has read every key of a level off the operation (itwin(id) and its account, member and
-// profile; a list page's children; a member page's profiles; the ids of users(ids:); the aliased
-// user(id:) fields of the root). Those keys are sent at once with now(), as batches of the
-// loader's capacity, and their loads are placed in the loader's cache before any resolver asks,
-// so the resolvers' Loads find them there and nobody waits.
+// batcher holds every batch for a fixed window (WithWait). Often the gateway does know:
+// lookahead has read every key of a level off the operation (itwin(id) and its account, member
+// and profile, and once the iTwin is back its creator, modifier and parent; a list page's
+// children; a member page's profiles; the ids of users(ids:); the aliased user(id:) fields of
+// the root). Those keys are sent at once with now(), as batches of the loader's capacity, and
+// their loads are placed in the loader's cache before any resolver asks, so the resolvers'
+// Loads find them there and nobody waits.
 //
-// The keys nobody could foresee (an iTwin's createdByUser, known only once the iTwin is back) go
-// through a window that closes when no key has arrived for an idle gap (DefaultBatchIdle, tens
-// of microseconds) or at the cap (DefaultBatchWait), whichever is first. Go's timers cannot wait
-// tens of microseconds (anything under about a millisecond fires after about 1.1 ms), so the
-// window's collector yields the processor (runtime.Gosched) and looks again: a yield puts it
-// behind the goroutines already runnable, so by the time it looks the resolvers woken with it
-// (one level's siblings, about to ask for their children) have mostly had their turn. When the
-// processors are saturated by goroutines that do not yield, a woken resolver can sit in a run
-// queue for a whole scheduler slice (10 ms) and its key misses the batch, as it would miss a
-// fixed window; BENCHMARKS.md counts such splits. (Counting the woken waiters and holding the
-// window for them was tried and measured no fewer splits: the ones left are the cap's.) The
-// library's batcher has no idle gap, so the loaders keep its types (BatchFunc, Result, Thunk)
-// and have their own batcher.
+// The keys nobody foresaw (the creators of a federation router's _entities: lookahead does not
+// follow _entities) go through a window that closes when no key has arrived for an idle gap
+// (DefaultBatchIdle, tens of microseconds) or at the cap (DefaultBatchWait), whichever is first.
+// Go's timers cannot wait tens of microseconds (anything under about a millisecond fires after
+// about 1.1 ms), so the window's collector yields the processor (runtime.Gosched) and looks
+// again: a yield puts it behind the goroutines already runnable, so by the time it looks, the
+// resolvers woken with it (one level's siblings, about to ask for their children) have mostly
+// had their turn. On saturated processors they can wait in run queues for milliseconds and a
+// level splits over several batches, with the idle gap as with a fixed 2 ms window or a 10 ms
+// cap (BENCHMARKS.md counts the splits; counting the woken waiters and holding the window for
+// them was tried and split no less). The library's batcher has no idle gap, so the loaders keep
+// its types (BatchFunc, Result, Thunk) and have their own batcher.
 
 // dispatcher is what one request's loaders share to decide when an open window goes.
 type dispatcher struct {

@@ -80,8 +80,50 @@ type Loaders struct {
 	accountByITwin map[string]bool
 	// pageUsers marks the member pages whose members' profiles the operation selects.
 	pageUsers map[memberPageKey]bool
+	// refs marks the references the operation selects on iTwins loaded by id (wantRefsOf).
+	refs map[string]itwinRef
 	// root sends the keys the operation's root fields foresee, once (prefetchRoot).
 	root sync.Once
+}
+
+// itwinRef is a reference an operation selects on an iTwin known by id alone.
+type itwinRef uint8
+
+const (
+	refCreator itwinRef = 1 << iota
+	refModifier
+	refParent
+)
+
+// wantRefsOf records that the operation selects ref on the iTwin id, whose body is not back yet.
+func (l *Loaders) wantRefsOf(id string, ref itwinRef) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refs == nil {
+		l.refs = map[string]itwinRef{}
+	}
+	l.refs[id] |= ref
+}
+
+// itwinRefs adds to k the loads of the references the operation selects on the iTwin t.
+func (l *Loaders) itwinRefs(id string, t *bentley.ITwin, k *known) {
+	l.mu.Lock()
+	refs := l.refs[id]
+	l.mu.Unlock()
+	add := func(to *[]string, ref *string) {
+		if ref != nil && isUUID(*ref) {
+			*to = append(*to, strings.ToLower(*ref))
+		}
+	}
+	if refs&refCreator != 0 {
+		add(&k.users, t.CreatedBy)
+	}
+	if refs&refModifier != 0 {
+		add(&k.users, t.LastModifiedBy)
+	}
+	if refs&refParent != 0 {
+		add(&k.itwins, t.ParentID)
+	}
 }
 
 func (l *Loaders) wantUsersOf(key memberPageKey) {
@@ -119,7 +161,21 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		l.mu.Unlock()
 		return client.GetITwinAccount(ctx, via)
 	}
-	l.itwins = newLoader(d, observed(l, "itwin", fetchEach(l.budget, client.GetITwin)), maxFanOut)
+	// A batch of iTwins sends, as soon as it is back, the loads of the references the operation
+	// selects on them (wantRefsOf): every creator in one getbyidlist, every parent in one batch.
+	fetchITwins := fetchEach(l.budget, client.GetITwin)
+	l.itwins = newLoader(d, observed(l, "itwin", func(ctx context.Context, keys []string) []*dataloader.Result[*bentley.ITwin] {
+		results := fetchITwins(ctx, keys)
+		var k known
+		for i, key := range keys {
+			if r := results[i]; r.Error == nil && r.Data != nil {
+				l.itwinRefs(key, r.Data, &k)
+			}
+		}
+		l.users.now(ctx, k.users)
+		l.itwins.now(ctx, k.itwins)
+		return results
+	}), maxFanOut)
 	l.accounts = newLoader(d, observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), maxFanOut)
 	l.accountsByID = newLoader(d, observed(l, "account", fetchEach(l.budget, fetchAccountByID)), maxFanOut)
 	l.members = newLoader(d, observed(l, "member", fetchEach(l.budget, fetchMember)), maxFanOut)

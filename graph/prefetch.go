@@ -16,7 +16,9 @@ import (
 // those loads before it waits for its own, so independent upstream calls go out in the same
 // batch window:
 //   - itwin(id) -> account, member(userId), members(first), roles, myPermissions: one round with
-//     the iTwin itself, and member(userId).user too, since the key is the user id.
+//     the iTwin itself, and member(userId).user too, since the key is the user id; its
+//     createdByUser, lastModifiedByUser and parent are sent by the iTwins' batch the moment it is
+//     back (one getbyidlist for every root iTwin's creator).
 //   - a list page -> for every node: its account (one call per distinct Account), parent,
 //     createdByUser and lastModifiedByUser (one getbyidlist), member pages, roles, permissions:
 //     one round after the page.
@@ -74,11 +76,15 @@ func (l *Loaders) prefetchITwin(opCtx *graphql.OperationContext, fields []graphq
 		case "myPermissions":
 			k.permissions = append(k.permissions, itwinID)
 		case "parent":
-			if t != nil && t.ParentID != nil && isUUID(*t.ParentID) {
+			if t == nil {
+				l.wantRefsOf(itwinID, refParent)
+			} else if t.ParentID != nil && isUUID(*t.ParentID) {
 				k.itwins = append(k.itwins, strings.ToLower(*t.ParentID))
 			}
 		case "createdByUser", "lastModifiedByUser":
 			if t == nil {
+				// Known once the iTwin is back: its batch sends them (itwinRefs).
+				l.wantRefsOf(itwinID, map[string]itwinRef{"createdByUser": refCreator, "lastModifiedByUser": refModifier}[f.Name])
 				continue
 			}
 			id := t.CreatedBy

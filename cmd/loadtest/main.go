@@ -57,7 +57,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.query, "query", "aggregation", "aggregation, mix (the aggregation with a different member and one of 200 tokens each time: nothing shared), teampage, portfolio, aliases40, users1500, repeated, list100 or me")
+	flag.StringVar(&o.query, "query", "aggregation", "aggregation, mix (the aggregation with a different member and one of 200 tokens each time: nothing shared), teampage, portfolio, aliases40, users1500, creators (20 iTwins by id with their creators), entities (the same as _entities at /subgraph: through the batch window), repeated, list100 or me")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the emulator adds to every upstream call")
 	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent callers")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "measured time (at most 5m)")
@@ -80,8 +80,9 @@ func main() {
 
 // request is one GraphQL request body with the token to send it with.
 type request struct {
-	body  []byte
-	token string
+	body     []byte
+	token    string
+	subgraph bool // sent to /subgraph instead of /graphql
 }
 
 func run(o options) error {
@@ -254,6 +255,34 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
 		query, vars = `query ($ids: [ID!]!) { users(ids: $ids) { id email displayName } }`, map[string]any{"ids": ids}
 	case "mix":
 		return mixWorkload(emu, show)
+	case "creators", "entities":
+		// 20 iTwins by id, each with its creator. As root fields, lookahead sends the creators
+		// from the iTwins' batch (user batches per query stay 1). As a federation router's
+		// _entities, the creators' ids are known only once the iTwins are back and go through
+		// the batch window (BATCH_IDLE): user batches per query above 1 are split windows.
+		ids, err := itwinIDs(emu, show.Token, 20)
+		if err != nil {
+			return nil, err
+		}
+		if o.query == "entities" {
+			reps := make([]map[string]any, len(ids))
+			for i, id := range ids {
+				reps[i] = map[string]any{"__typename": "ITwin", "id": id}
+			}
+			body, err := json.Marshal(map[string]any{
+				"query":     `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ITwin { createdByUser { email } } } }`,
+				"variables": map[string]any{"r": reps}})
+			if err != nil {
+				return nil, err
+			}
+			return []request{{body: body, token: show.Token, subgraph: true}}, nil
+		}
+		var b strings.Builder
+		b.WriteString("{")
+		for i, id := range ids {
+			fmt.Fprintf(&b, " t%d: itwin(id: %q) { createdByUser { email } }", i, id)
+		}
+		query = b.String() + " }"
 	case "me":
 		query = `{ me { id email } myPrimaryAccount { id displayName } }`
 	default:
@@ -313,7 +342,11 @@ func drive(client *http.Client, urls []string, reqs []request, concurrency int, 
 				k := int(next.Add(1))
 				r := reqs[k%len(reqs)]
 				t0 := time.Now()
-				err := send(ctx, client, urls[k%len(urls)], r)
+				url := urls[k%len(urls)]
+				if r.subgraph {
+					url = strings.TrimSuffix(url, "/graphql") + "/subgraph"
+				}
+				err := send(ctx, client, url, r)
 				if err != nil {
 					mu.Lock()
 					if res.failed == 0 {
@@ -439,7 +472,7 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
-		"UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s", "REDIS_URL="+o.redis)
+		"SUBGRAPH=true", "UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s", "REDIS_URL="+o.redis)
 	if o.maxUpstream > 0 {
 		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY="+strconv.Itoa(o.maxUpstream))
 	}
@@ -519,6 +552,33 @@ func sharedCounts(gws []*gatewayProcess) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// itwinIDs reads the ids of the first n iTwins the caller is a member of from the emulator.
+func itwinIDs(emu *emulator.Emulator, token string, n int) ([]string, error) {
+	srv := httptest.NewServer(emu)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/itwins?$top=%d", srv.URL, n), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		ITwins []struct{ ID string } `json:"iTwins"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, err
+	}
+	if len(page.ITwins) != n {
+		return nil, fmt.Errorf("the caller sees %d iTwins; the workload needs %d", len(page.ITwins), n)
+	}
+	ids := make([]string, n)
+	for i, it := range page.ITwins {
+		ids[i] = it.ID
+	}
+	return ids, nil
 }
 
 // mixWorkload is the aggregation query as a dedup-free mix: one of 200 callers (members of the
