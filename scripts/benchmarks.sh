@@ -14,8 +14,17 @@ lt -query aggregation -concurrency 1 -duration "${secs}s"
 lt -query mix -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query aliases40 -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query users1500 -dedup=false -concurrency 32 -duration "${secs}s"
+lt -query creators -dedup=false -concurrency 1 -duration "${secs}s"
+lt -query creators -dedup=false -concurrency 32 -duration "${secs}s"
+lt -query entities -dedup=false -concurrency 1 -duration "${secs}s"
+lt -query entities -dedup=false -concurrency 32 -duration "${secs}s"
+# Scale: the bound is UPSTREAM_MAX_CONCURRENCY / latency / 4 calls per query.
 lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s"
 lt -query mix -dedup=false -latency 20ms -concurrency 1024 -duration "${secs}s"
+lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s" -upstream-max-concurrency 64
+lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s" -upstream-max-concurrency 256
+lt -query mix -dedup=false -latency 50ms -concurrency 256 -duration "${secs}s"
+lt -query mix -dedup=false -latency 50ms -concurrency 1024 -duration "${secs}s"
 lt -query aliases40 -concurrency 1 -duration 3s
 lt -query users1500 -concurrency 1 -duration 3s
 lt -query repeated -concurrency 1 -duration 3s
