@@ -183,6 +183,9 @@ func run(o options) error {
 				(d("cache_hit")+d("shared_cache_hit"))/lookups, d("cache_hit"), d("shared_cache_hit"), lookups)
 		}
 	}
+	if o.latency > 0 && n > 0 {
+		reportBound(o, emu.Requests(), float64(n)/res.elapsed.Seconds(), float64(emu.TotalCalls())/float64(n+res.failed))
+	}
 	if o.concurrency == 1 {
 		log := emu.Requests()
 		mean, most := roundsPerQuery(res.spans, log, emu.TotalCalls() > len(log))
@@ -552,6 +555,34 @@ func sharedCounts(gws []*gatewayProcess) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// defaultUpstreamSlots is the gateway's UPSTREAM_MAX_CONCURRENCY default, used when the run does
+// not set one.
+const defaultUpstreamSlots = 128
+
+// reportBound prints the throughput the upstream concurrency setting allows: slots over the time
+// an upstream call takes, over the calls a query makes. Nominal takes the injected latency as
+// that time; effective takes the emulator's own time per call from its request log (the latency
+// plus the emulator's scheduling and work, which on a busy machine is more), so qps over the
+// effective bound is the share the gateway itself reaches.
+func reportBound(o options, log []emulator.Request, qps, callsPerQuery float64) {
+	slots := o.maxUpstream
+	if slots <= 0 {
+		slots = defaultUpstreamSlots
+	}
+	if len(log) == 0 || callsPerQuery == 0 {
+		return
+	}
+	var total time.Duration
+	for _, r := range log {
+		total += r.End.Sub(r.Start)
+	}
+	call := total / time.Duration(len(log))
+	nominal := float64(slots) / o.latency.Seconds() / callsPerQuery
+	effective := float64(slots) / call.Seconds() / callsPerQuery
+	fmt.Printf("upstream_call_mean=%s bound_qps nominal=%.0f (%.1f%%) effective=%.0f (%.1f%%) slots=%d\n",
+		call.Round(10*time.Microsecond), nominal, 100*qps/nominal, effective, 100*qps/effective, slots)
 }
 
 // itwinIDs reads the ids of the first n iTwins the caller is a member of from the emulator.
