@@ -17,9 +17,15 @@ func callCounts(e *env) map[string]int {
 	return out
 }
 
+// roundLatency is the emulator's latency in tests that count rounds. A page of 25 items opens
+// up to 25 new connections at once; under -race on a loaded CI machine a dial can take tens of
+// milliseconds, and a late request then reuses a connection an earlier one just freed, which
+// reads as one more round. At 100 ms that takes a dial slower than the latency itself.
+const roundLatency = 100 * time.Millisecond
+
 func TestTeamPageIsThreeCallsInTwoRounds(t *testing.T) {
 	e := newEnv(t)
-	e.emu.SetLatency(50 * time.Millisecond)
+	e.emu.SetLatency(roundLatency)
 	q := `query TeamPage($it: ID!) { itwin(id: $it) { members(first: 100) { nodes { roles { displayName } user { email } } } } }`
 	resp := e.query(t, e.show.Token, q, map[string]any{"it": e.show.ProgramID})
 	if len(resp.Errors) > 0 {
@@ -69,7 +75,7 @@ func accountOf(t *testing.T, e *env) string {
 func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 	e := newEnv(t)
 	account := accountOf(t, e)
-	e.emu.SetLatency(50 * time.Millisecond)
+	e.emu.SetLatency(roundLatency)
 	q := `query Portfolio($acc: ID!) { itwins(first: 25, filter: {accountId: $acc}) { nodes {
 	  account { displayName } createdByUser { email } members(first: 10) { nodes { user { email } } } } } }`
 	resp := e.query(t, e.show.Token, q, map[string]any{"acc": account})
@@ -114,7 +120,7 @@ func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
 	e := newEnv(t)
 	account := accountOf(t, e)
-	e.emu.SetLatency(50 * time.Millisecond)
+	e.emu.SetLatency(roundLatency)
 	resp := e.query(t, e.show.Token, `query Parents($acc: ID!) { itwins(first: 25, filter: {accountId: $acc, includeInactive: true}) {
 	  nodes { id parentId parent { id displayName } } } }`, map[string]any{"acc": account})
 	if len(resp.Errors) > 0 {

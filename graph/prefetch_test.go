@@ -66,7 +66,7 @@ func TestPrefetchFollowsTheQueryShape(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.emu.SetLatency(20 * time.Millisecond)
+			e.emu.SetLatency(roundLatency / 2) // a fresh environment: every call dials
 			vars := map[string]any{"it": e.show.ITwinID}
 			if strings.Contains(tc.query, "$m") {
 				vars["m"] = e.show.MemberID
