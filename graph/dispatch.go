@@ -26,11 +26,13 @@ import (
 // about 1.1 ms), so the window's collector yields the processor (runtime.Gosched) and looks
 // again: a yield puts it behind the goroutines already runnable, so by the time it looks, the
 // resolvers woken with it (one level's siblings, about to ask for their children) have mostly
-// had their turn. On saturated processors they can wait in run queues for milliseconds and a
-// level splits over several batches, with the idle gap as with a fixed 2 ms window or a 10 ms
-// cap (BENCHMARKS.md counts the splits; counting the woken waiters and holding the window for
-// them was tried and split no less). The library's batcher has no idle gap, so the loaders keep
-// its types (BatchFunc, Result, Thunk) and have their own batcher.
+// had their turn. Mostly: a resolver held up longer than the gap (a garbage collector worker on
+// its processor, an idle processor's thread waking) misses the batch, 2-5 % of the entity
+// queries in the tests; on saturated processors resolvers wait in run queues for milliseconds
+// and a level splits as often as with a fixed 2 ms window or a 10 ms cap (BENCHMARKS.md counts
+// the splits; holding the window for woken waiters was tried and split no less). The looking
+// costs CPU for at most the gap per window, only on this path. The library's batcher has no
+// idle gap, so the loaders keep its types (BatchFunc, Result, Thunk) and have their own batcher.
 
 // dispatcher is what one request's loaders share to decide when an open window goes.
 type dispatcher struct {
