@@ -31,8 +31,9 @@ import (
 // queries in the tests; on saturated processors resolvers wait in run queues for milliseconds
 // and a level splits as often as with a fixed 2 ms window or a 10 ms cap (BENCHMARKS.md counts
 // the splits; holding the window for woken waiters was tried and split no less). The looking
-// costs CPU for at most the gap per window, only on this path. The library's batcher has no
-// idle gap, so the loaders keep its types (BatchFunc, Result, Thunk) and have their own batcher.
+// costs CPU for about the gap per window (the cap at most), only on this path. The library's
+// batcher has no idle gap, so the loaders keep its types (BatchFunc, Result, Thunk) and have
+// their own batcher.
 
 // dispatcher is what one request's loaders share to decide when an open window goes.
 type dispatcher struct {
