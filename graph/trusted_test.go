@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -60,35 +59,27 @@ func withTrusted(t *testing.T, path, mode, bypass string, logs io.Writer) func(*
 	}
 }
 
-// sendParams POSTs a JSON body (or GETs url values) with the showcase token and decodes the answer.
+// sendParams POSTs a JSON body with the showcase token and decodes the answer.
 func (e *env) sendParams(t *testing.T, body map[string]any, headers ...string) gqlResponse {
 	t.Helper()
 	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", e.url+"/graphql", bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	return e.do(t, req, headers...)
+	resp, answer := e.send(t, "POST", "", "application/json", "", string(raw), headers...)
+	return decodeAnswer(t, resp, answer)
 }
 
+// sendGET GETs the url values with the showcase token and decodes the answer.
 func (e *env) sendGET(t *testing.T, params url.Values, headers ...string) gqlResponse {
 	t.Helper()
-	req, _ := http.NewRequest("GET", e.url+"/graphql?"+params.Encode(), nil)
-	return e.do(t, req, headers...)
+	resp, answer := e.send(t, "GET", "?"+params.Encode(), "", "", "", headers...)
+	return decodeAnswer(t, resp, answer)
 }
 
-func (e *env) do(t *testing.T, req *http.Request, headers ...string) gqlResponse {
+// decodeAnswer decodes a GraphQL answer, with its HTTP status.
+func decodeAnswer(t *testing.T, resp *http.Response, body string) gqlResponse {
 	t.Helper()
-	req.Header.Set("Authorization", "Bearer "+e.show.Token)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var out gqlResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatalf("%v: %s", err, body)
 	}
 	out.status = resp.StatusCode
 	return out
