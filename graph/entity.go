@@ -45,7 +45,7 @@ func (r entityResolver) FindManyITwinByIDs(ctx context.Context, reps []*subgraph
 		ids[i] = rep.ID
 	}
 	out := make([]*model.ITwin, len(reps))
-	return out, r.eachITwin(ctx, ids, func(i int, t *bentley.ITwin) error {
+	return out, r.eachITwin(ctx, "ITwin", ids, func(i int, t *bentley.ITwin) error {
 		out[i] = r.convert().iTwin(ctx, t)
 		return nil
 	})
@@ -57,7 +57,7 @@ func (r entityResolver) FindManyAccountByIDs(ctx context.Context, reps []*subgra
 		ids[i] = rep.ID
 	}
 	out := make([]*model.Account, len(reps))
-	return out, r.eachITwin(ctx, ids, func(i int, t *bentley.ITwin) error {
+	return out, r.eachITwin(ctx, "Account", ids, func(i int, t *bentley.ITwin) error {
 		// An Account is an iTwin of class Account; any other iTwin's id is no Account's.
 		if !strings.EqualFold(t.Class, "Account") {
 			return &notFoundError{what: "account"}
@@ -67,13 +67,19 @@ func (r entityResolver) FindManyAccountByIDs(ctx context.Context, reps []*subgra
 	})
 }
 
+// entityLoaders refuses more than MaxRepresentations representations of one type and returns
+// the request's loaders.
+func entityLoaders(ctx context.Context, typ string, n int) (*Loaders, error) {
+	if n > MaxRepresentations {
+		return nil, inputErrorf("_entities has %d %s representations; at most %d are allowed", n, typ, MaxRepresentations)
+	}
+	return requestLoaders(ctx)
+}
+
 // eachITwin loads every id's iTwin in one round (all loads start before any is awaited) and
 // hands each to put; the per-index errors come back as a graphql.BatchErrorList.
-func (r entityResolver) eachITwin(ctx context.Context, ids []string, put func(int, *bentley.ITwin) error) error {
-	if len(ids) > MaxRepresentations {
-		return inputErrorf("_entities has %d representations of one type; at most %d are allowed", len(ids), MaxRepresentations)
-	}
-	l, err := requestLoaders(ctx)
+func (r entityResolver) eachITwin(ctx context.Context, typ string, ids []string, put func(int, *bentley.ITwin) error) error {
+	l, err := entityLoaders(ctx, typ, len(ids))
 	if err != nil {
 		return err
 	}
@@ -95,10 +101,7 @@ func (r entityResolver) eachITwin(ctx context.Context, ids []string, put func(in
 }
 
 func (r entityResolver) FindManyUserByIDs(ctx context.Context, reps []*subgraph.UserByIDsInput) ([]*model.User, error) {
-	if len(reps) > MaxRepresentations {
-		return nil, inputErrorf("_entities has %d User representations; at most %d are allowed", len(reps), MaxRepresentations)
-	}
-	l, err := requestLoaders(ctx)
+	l, err := entityLoaders(ctx, "User", len(reps))
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +134,7 @@ func (r entityResolver) FindManyUserByIDs(ctx context.Context, reps []*subgraph.
 }
 
 func (r entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*subgraph.MemberByIDsInput) ([]*model.Member, error) {
-	if len(reps) > MaxRepresentations {
-		return nil, inputErrorf("_entities has %d Member representations; at most %d are allowed", len(reps), MaxRepresentations)
-	}
-	l, err := requestLoaders(ctx)
+	l, err := entityLoaders(ctx, "Member", len(reps))
 	if err != nil {
 		return nil, err
 	}
