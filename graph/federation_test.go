@@ -216,3 +216,27 @@ func wantNotFound(t *testing.T, errs []gqlError, at ...int) {
 		}
 	}
 }
+
+// More than MaxRepresentations representations of one type fail that type with BAD_USER_INPUT
+// and cost no upstream call.
+func TestEntitiesPastTheLimitAreRefused(t *testing.T) {
+	e := subgraphEnv(t, withLimits(graph.Limits{MaxComplexity: 1 << 30, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10, MaxTokens: 1 << 20}))
+	for _, typ := range []string{"User", "ITwin", "Member"} {
+		reps := make([]map[string]any, graph.MaxRepresentations+1)
+		for i := range reps {
+			reps[i] = map[string]any{"__typename": typ, "id": fmt.Sprintf("00000000-0000-4000-8000-%012d", i)}
+		}
+		e.emu.Reset()
+		resp := e.query(t, e.show.Token, `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`, map[string]any{"reps": reps})
+		refused := false
+		for _, err := range resp.Errors {
+			refused = refused || (err.code() == "BAD_USER_INPUT" && strings.Contains(err.Message, typ+" representations"))
+		}
+		if !refused {
+			t.Errorf("%d %s representations: errors %+v, want BAD_USER_INPUT naming the type", len(reps), typ, resp.Errors)
+		}
+		if n := e.emu.TotalCalls(); n != 0 {
+			t.Errorf("%d %s representations made %d upstream calls", len(reps), typ, n)
+		}
+	}
+}
