@@ -7,11 +7,15 @@ export PATH="/usr/local/go/bin:$PATH"
 secs="${1:-10}"
 go build -o /tmp/itwin-gateway-bench .
 lt() { echo; echo "\$ go run ./cmd/loadtest $*"; go run ./cmd/loadtest -gateway /tmp/itwin-gateway-bench "$@"; }
+# The floor: a bare net/http proxy (cmd/loadtest/floor.go) making the mix's four calls in the
+# gateway's place, to tell what the machine and the HTTP stack cost from what the gateway adds.
+floor() { echo; echo "\$ go run ./cmd/loadtest $* -floor"; go run ./cmd/loadtest "$@" -floor; }
 
 echo "== machine"; nproc; grep -m1 'model name' /proc/cpuinfo || true; go version
 lt -query aggregation -latency 50ms -concurrency 1 -duration "${secs}s"
 lt -query aggregation -concurrency 1 -duration "${secs}s"
 lt -query mix -dedup=false -concurrency 32 -duration "${secs}s"
+floor -query mix -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query aliases40 -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query users1500 -dedup=false -concurrency 32 -duration "${secs}s"
 lt -query creators -dedup=false -concurrency 1 -duration "${secs}s"
@@ -21,6 +25,8 @@ lt -query entities -dedup=false -concurrency 32 -duration "${secs}s"
 # Scale: the bound is UPSTREAM_MAX_CONCURRENCY / latency / 4 calls per query.
 lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s"
 lt -query mix -dedup=false -latency 20ms -concurrency 1024 -duration "${secs}s"
+floor -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s"
+floor -query mix -dedup=false -latency 20ms -concurrency 1024 -duration "${secs}s"
 lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s" -upstream-max-concurrency 64
 lt -query mix -dedup=false -latency 20ms -concurrency 256 -duration "${secs}s" -upstream-max-concurrency 256
 lt -query mix -dedup=false -latency 50ms -concurrency 256 -duration "${secs}s"

@@ -53,9 +53,17 @@ type options struct {
 	gateway     string
 	replicas    int
 	redis       string
+	floor       bool
 }
 
 func main() {
+	if os.Getenv(floorEnv) == "1" {
+		if err := serveFloor(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest floor proxy:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var o options
 	flag.StringVar(&o.query, "query", "aggregation", "aggregation, mix (the aggregation with a different member and one of 200 tokens each time: nothing shared), teampage, portfolio, aliases40, users1500, creators (20 iTwins by id with their creators), entities (the same as _entities at /subgraph: through the batch window), repeated, list100 or me")
 	flag.DurationVar(&o.latency, "latency", 0, "latency the emulator adds to every upstream call")
@@ -71,6 +79,7 @@ func main() {
 	flag.StringVar(&o.gateway, "gateway", "", "gateway binary to run; built from this module when empty")
 	flag.IntVar(&o.replicas, "replicas", 1, "gateway replicas to start against the one emulator; callers send to them round robin")
 	flag.StringVar(&o.redis, "redis", "", "REDIS_URL for every replica (the shared tier); empty: none")
+	flag.BoolVar(&o.floor, "floor", false, "-query mix only: start a bare net/http proxy making the mix's four platform calls in the gateway's place (cmd/loadtest/floor.go), to measure what any Go service pays for that work")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -103,6 +112,9 @@ func run(o options) error {
 	}
 	if o.replicas < 1 || o.replicas > 8 {
 		return errors.New("replicas must be between 1 and 8")
+	}
+	if o.floor && (o.query != "mix" || o.replicas != 1 || o.gateway != "") {
+		return errors.New("-floor measures the mix alone: -query mix, one replica, no -gateway")
 	}
 	var gws []*gatewayProcess
 	defer func() {
@@ -147,8 +159,8 @@ func run(o options) error {
 	if n == 0 {
 		return errors.New("no query completed")
 	}
-	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d per_caller=%d replicas=%d redis=%t duration=%s\n",
-		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, o.perCaller, o.replicas, o.redis != "", res.elapsed.Round(time.Millisecond))
+	fmt.Printf("query=%s latency=%s concurrency=%d tokens=%s dedup=%t cache_ttl=%s upstream_max_concurrency=%d per_caller=%d replicas=%d redis=%t floor=%t duration=%s\n",
+		o.query, o.latency, o.concurrency, o.tokens, o.dedup, o.cacheTTL, o.maxUpstream, o.perCaller, o.replicas, o.redis != "", o.floor, res.elapsed.Round(time.Millisecond))
 	fmt.Printf("queries=%d failed=%d qps=%.0f p50=%s p95=%s p99=%s max=%s\n",
 		n, res.failed, float64(n)/res.elapsed.Seconds(),
 		pct(res.latencies, 50), pct(res.latencies, 95), pct(res.latencies, 99), res.latencies[n-1].Round(10*time.Microsecond))
@@ -458,7 +470,11 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 		return nil, err
 	}
 	bin := o.gateway
-	if bin == "" {
+	if o.floor {
+		if bin, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	} else if bin == "" {
 		bin = filepath.Join(dir, "gateway")
 		build := exec.Command("go", "build", "-o", bin, "github.com/itwin-graphql/gateway")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -476,6 +492,9 @@ func startGateway(o options, upstream string) (*gatewayProcess, error) {
 	cmd.Env = append(os.Environ(),
 		"PORT="+port, "HOST=127.0.0.1", "BENTLEY_API_URL="+upstream, "LOG_LEVEL=warn", "LOG_FORMAT=text",
 		"SUBGRAPH=true", "UPSTREAM_DEDUP="+strconv.FormatBool(o.dedup), "CACHE_TTL="+o.cacheTTL.String(), "DRAIN_DELAY=0s", "REDIS_URL="+o.redis)
+	if o.floor {
+		cmd.Env = append(cmd.Env, floorEnv+"=1")
+	}
 	if o.maxUpstream > 0 {
 		cmd.Env = append(cmd.Env, "UPSTREAM_MAX_CONCURRENCY="+strconv.Itoa(o.maxUpstream))
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -86,5 +89,54 @@ func TestRoundsPerQuery(t *testing.T) {
 	trimmed := []emulator.Request{req(201, 251), req(301, 351), req(302, 352)}
 	if mean, most := roundsPerQuery(spans, trimmed, true); mean != 1 || most != 1 {
 		t.Errorf("trimmed: mean %.2f max %d, want query 3's 1", mean, most)
+	}
+}
+
+// TestFloorProxyDoesTheGatewaysWork holds the floor to what it claims to be: for mix requests it
+// makes the same four platform calls as the gateway and answers the same data, so the gateway's
+// cost above it is the GraphQL layer's and not less work done.
+func TestFloorProxyDoesTheGatewaysWork(t *testing.T) {
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	client, err := bentley.NewClient(bentley.WithBaseURL(upstream.URL), bentley.WithDedup(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer gw.Close()
+	floor := httptest.NewServer(&floorProxy{base: upstream.URL, transport: http.DefaultTransport, slots: make(chan struct{}, 4)})
+	defer floor.Close()
+
+	reqs, err := workload(emu, options{query: "mix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func(url string, r request) (any, int) {
+		t.Helper()
+		emu.Reset()
+		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(r.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+r.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v any
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d, %v", url, resp.StatusCode, err)
+		}
+		return v, emu.TotalCalls()
+	}
+	for _, r := range []request{reqs[0], reqs[1], reqs[977]} {
+		want, gwCalls := answer(gw.URL, r)
+		got, floorCalls := answer(floor.URL, r)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("floor answered\n%v\nthe gateway\n%v", got, want)
+		}
+		if gwCalls != 4 || floorCalls != 4 {
+			t.Errorf("upstream calls: gateway %d, floor %d; want 4 each", gwCalls, floorCalls)
+		}
 	}
 }
