@@ -38,6 +38,15 @@ const (
 	mediaV2 = "application/vnd.bentley.itwin-platform.v2+json"
 )
 
+// The values of the headers every platform call sends, shared by all requests (see newRequest).
+var (
+	acceptV1        = []string{mediaV1}
+	acceptV2        = []string{mediaV2}
+	contentTypeJSON = []string{"application/json"}
+	preferFull      = []string{"return=representation"}
+	preferMinimal   = []string{"return=minimal"}
+)
+
 // Endpoint names, as reported in errors and observed by tests.
 const (
 	EndpointMyPrimaryAccount = "itwins.myprimaryaccount"
@@ -59,10 +68,11 @@ const (
 // Client calls the iTwin Platform. It is safe for concurrent use by many callers.
 type Client struct {
 	baseURL    *url.URL
+	base       string // baseURL as text, ending in "/": every path is relative to it
 	httpClient *http.Client
 	// transport is httpClient's, called directly for platform calls (see roundTrip).
 	transport http.RoundTripper
-	userAgent string
+	userAgent []string // the User-Agent header's value, shared by every request (see newRequest)
 	timeout   time.Duration
 	flights   *flightGroup   // nil: no deduplication
 	cache     *responseCache // nil: no caching
@@ -127,7 +137,7 @@ func WithBaseURL(raw string) Option {
 		if !strings.HasSuffix(u.Path, "/") {
 			u.Path += "/"
 		}
-		c.baseURL = u
+		c.baseURL, c.base = u, u.String()
 		return nil
 	}
 }
@@ -188,7 +198,7 @@ func WithCache(ttl time.Duration, maxEntries, maxBytes int) Option {
 // WithUserAgent sets the User-Agent sent upstream.
 func WithUserAgent(ua string) Option {
 	return func(c *Client) error {
-		c.userAgent = ua
+		c.userAgent = []string{ua}
 		return nil
 	}
 }
@@ -197,7 +207,7 @@ func WithUserAgent(ua string) Option {
 func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{
 		httpClient:  &http.Client{Transport: NewTransport()},
-		userAgent:   "itwin-graphql-gateway",
+		userAgent:   []string{"itwin-graphql-gateway"},
 		timeout:     DefaultTimeout,
 		flights:     &flightGroup{},
 		retries:     DefaultRetries,
@@ -244,11 +254,13 @@ type credentialKey struct{}
 type credential struct {
 	token string
 	hash  string
+	// authorization is the Authorization header's value, built once for all the request's calls.
+	authorization []string
 }
 
 // WithToken returns a context carrying the caller's bearer token for upstream calls.
 func WithToken(ctx context.Context, token string) context.Context {
-	return context.WithValue(ctx, credentialKey{}, &credential{token: token, hash: credentialHash(token)})
+	return context.WithValue(ctx, credentialKey{}, &credential{token: token, hash: credentialHash(token), authorization: []string{"Bearer " + token}})
 }
 
 // request is an upstream request with what the client needs to know about it.
@@ -271,31 +283,32 @@ func (c *Client) newRequest(ctx context.Context, endpoint, method, path string, 
 	if cred == nil || cred.token == "" {
 		return nil, ErrNoCredentials
 	}
-	u, err := c.baseURL.Parse(path)
-	if err != nil {
-		return nil, fmt.Errorf("bentley: %s: building URL: %w", endpoint, err)
-	}
 	var r io.Reader
 	var buf []byte
+	var err error
 	if body != nil {
 		if buf, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("bentley: %s: encoding body: %w", endpoint, err)
 		}
 		r = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), r)
+	// Paths are relative, built from validated and escaped ids (idPath), so appending one to the
+	// base is the same as resolving it against the base, and parses the URL once instead of thrice.
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
 	if err != nil {
-		return nil, fmt.Errorf("bentley: %s: %w", endpoint, err)
+		return nil, fmt.Errorf("bentley: %s: building the request: %w", endpoint, err)
 	}
-	media := mediaV1
+	// Header values are shared slices, set under their canonical keys: nothing on the way out
+	// (the transport, tracing's propagator) changes a value in place, and a Set replaces it.
+	accept := acceptV1
 	if strings.HasPrefix(endpoint, "accesscontrol.") {
-		media = mediaV2
+		accept = acceptV2
 	}
-	req.Header.Set("Accept", media)
-	req.Header.Set("Authorization", "Bearer "+cred.token)
-	req.Header.Set("User-Agent", c.userAgent)
+	req.Header["Accept"] = accept
+	req.Header["Authorization"] = cred.authorization
+	req.Header["User-Agent"] = c.userAgent
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = contentTypeJSON
 	}
 	caller, _ := ctx.Value(callerKey{}).(string)
 	if caller == "" {
@@ -438,11 +451,10 @@ func (c *Client) attempt(req *request, key string) (*rawResponse, error) {
 // roundTrip makes one upstream call under ctx and the per-call deadline, and reads the answer
 // through the size limit.
 func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, error) {
-	release, err := c.acquire(ctx, req.caller)
-	if err != nil {
+	if err := c.acquire(ctx, req.caller); err != nil {
 		return nil, fmt.Errorf("bentley: %s: %w", req.endpoint, err)
 	}
-	defer release()
+	defer c.release(req.caller)
 	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	out := req.WithContext(callCtx)
@@ -479,7 +491,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		limit = maxErrorBodyBytes
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := readBody(resp, limit)
 	if err != nil {
 		c.logAttempt(ctx, req, nil, err, time.Since(start))
 		return nil, c.transportError(ctx, req.endpoint, err)
@@ -494,6 +506,20 @@ func (c *Client) roundTrip(ctx context.Context, req *request) (*rawResponse, err
 	res := &rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
 	c.logAttempt(ctx, req, res, nil, time.Since(start))
 	return res, nil
+}
+
+// readBody reads at most limit+1 bytes of an answer: into one buffer of the announced length when
+// there is one within the limit (the platform's JSON answers carry Content-Length), and otherwise
+// growing as io.ReadAll does. The transport holds a body to its Content-Length either way.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 }
 
 // transportError classifies a failure to get an answer. The caller's own cancellation stays

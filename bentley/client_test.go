@@ -421,3 +421,71 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 		t.Errorf("the redirect was followed %d times", len(reached))
 	}
 }
+
+// TestAnswerBodies reads answers announced by Content-Length, chunked ones and lying ones: each
+// within the limit is read whole, each over it is refused as malformed, a body cut short is the
+// platform being unavailable, and answers read to their announced length keep the connection.
+func TestAnswerBodies(t *testing.T) {
+	const id = "6f1c7f3e-1d2a-4b5c-9d8e-7f6a5b4c3d2e"
+	valid := `{"iTwin":{"id":"` + id + `","displayName":"A"}}`
+	huge := `{"iTwin":{"id":"` + id + `","displayName":"` + strings.Repeat("x", bentley.MaxResponseBytes) + `"}}`
+	var mode string
+	var conns sync.Map
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conns.Store(r.RemoteAddr, true)
+		w.Header().Set("Content-Type", "application/json")
+		switch mode {
+		case "length", "huge-length":
+			body := map[string]string{"length": valid, "huge-length": huge}[mode]
+			w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+			_, _ = io.WriteString(w, body)
+		case "chunked", "huge-chunked":
+			body := map[string]string{"chunked": valid, "huge-chunked": huge}[mode]
+			half := len(body) / 2
+			_, _ = io.WriteString(w, body[:half])
+			w.(http.Flusher).Flush() // no Content-Length: the answer goes chunked
+			_, _ = io.WriteString(w, body[half:])
+		case "short":
+			w.Header().Set("Content-Length", fmt.Sprint(len(valid)+100))
+			_, _ = io.WriteString(w, valid)
+		}
+	}))
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := bentley.NewClient(bentley.WithBaseURL(srv.URL), bentley.WithTimeout(2*time.Second), bentley.WithRetries(0), bentley.WithDedup(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := bentley.WithToken(context.Background(), "token")
+	for _, tc := range []struct {
+		mode string
+		want error // nil: the iTwin is read
+	}{
+		{"length", nil}, {"chunked", nil}, {"huge-length", bentley.ErrMalformedResponse},
+		{"huge-chunked", bentley.ErrMalformedResponse}, {"short", bentley.ErrUnavailable},
+	} {
+		mode = tc.mode
+		it, err := c.GetITwin(ctx, id)
+		if tc.want == nil && (err != nil || it == nil || it.DisplayName != "A") {
+			t.Errorf("%s: %+v, %v", tc.mode, it, err)
+		}
+		if tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", tc.mode, err, tc.want)
+		}
+	}
+
+	// Three answers with Content-Length in a row travel on one connection.
+	srv.CloseClientConnections()
+	conns.Clear()
+	mode = "length"
+	for range 3 {
+		if _, err := c.GetITwin(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	conns.Range(func(_, _ any) bool { n++; return true })
+	if n != 1 {
+		t.Errorf("three sequential answers used %d connections, want 1", n)
+	}
+}

@@ -45,7 +45,7 @@ func (c *Client) getITwin(ctx context.Context, endpoint, path string, pathErr er
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Prefer", "return=representation")
+	req.Header["Prefer"] = preferFull
 	var body itwinResponse
 	if err := c.do(req, &body); err != nil {
 		return nil, err

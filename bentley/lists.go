@@ -107,9 +107,9 @@ func (c *Client) listITwins(ctx context.Context, endpoint, path string, q ITwinQ
 		return nil, err
 	}
 	if q.Full {
-		req.Header.Set("Prefer", "return=representation")
+		req.Header["Prefer"] = preferFull
 	} else {
-		req.Header.Set("Prefer", "return=minimal")
+		req.Header["Prefer"] = preferMinimal
 	}
 	var body struct {
 		ITwins *[]ITwin `json:"iTwins"`

@@ -96,10 +96,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // acquire takes a slot for one upstream call, waiting while every slot is taken; see slots for
-// how waiting callers share them.
-func (c *Client) acquire(ctx context.Context, caller string) (release func(), err error) {
+// how waiting callers share them. Each acquire that returns nil is paired with one release.
+func (c *Client) acquire(ctx context.Context, caller string) error {
 	if c.slots == nil {
-		return func() {}, nil
+		return nil
 	}
 	return c.slots.acquire(ctx, caller)
+}
+
+// release gives back the slot of an acquire that returned nil.
+func (c *Client) release(caller string) {
+	if c.slots != nil {
+		c.slots.release(caller)
+	}
 }

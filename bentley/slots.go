@@ -34,32 +34,33 @@ func newSlots(max, share int) *slots {
 	return &slots{max: max, share: share, held: map[string]int{}, waiting: list.New()}
 }
 
-// acquire takes a slot for caller, waiting for one when all are taken.
-func (s *slots) acquire(ctx context.Context, caller string) (release func(), err error) {
+// acquire takes a slot for caller, waiting for one when all are taken. Each acquire that
+// returns nil is paired with one release for the same caller.
+func (s *slots) acquire(ctx context.Context, caller string) error {
 	s.mu.Lock()
 	if s.inUse < s.max {
 		s.grant(caller)
 		s.mu.Unlock()
-		return s.releaser(caller), nil
+		return nil
 	}
 	w := &slotWaiter{caller: caller, granted: make(chan struct{})}
 	el := s.waiting.PushBack(w)
 	s.mu.Unlock()
 	select {
 	case <-w.granted:
-		return s.releaser(caller), nil
+		return nil
 	case <-ctx.Done():
 		s.mu.Lock()
 		select {
 		case <-w.granted:
 			// Granted as the context ended: hand the slot on.
 			s.mu.Unlock()
-			s.releaser(caller)()
+			s.release(caller)
 		default:
 			s.waiting.Remove(el)
 			s.mu.Unlock()
 		}
-		return nil, context.Cause(ctx)
+		return context.Cause(ctx)
 	}
 }
 
@@ -69,19 +70,15 @@ func (s *slots) grant(caller string) {
 	s.held[caller]++
 }
 
-func (s *slots) releaser(caller string) func() {
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.inUse--
-			if s.held[caller]--; s.held[caller] == 0 {
-				delete(s.held, caller)
-			}
-			s.dispatch()
-		})
+// release gives back a slot caller acquired, to the next waiter if any.
+func (s *slots) release(caller string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inUse--
+	if s.held[caller]--; s.held[caller] == 0 {
+		delete(s.held, caller)
 	}
+	s.dispatch()
 }
 
 // dispatch hands free slots to waiters: first those whose caller is below its share, oldest

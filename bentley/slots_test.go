@@ -10,22 +10,18 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 	s := newSlots(4, 2)
 	ctx := context.Background()
 	// Alone, a caller may use every slot, beyond its share.
-	var noisy []func()
 	for i := 0; i < 4; i++ {
-		r, err := s.acquire(ctx, "noisy")
-		if err != nil {
+		if err := s.acquire(ctx, "noisy"); err != nil {
 			t.Fatal(err)
 		}
-		noisy = append(noisy, r)
 	}
 	// Both wait now: the noisy caller first, then the quiet one.
 	got := make(chan string, 2)
 	for _, caller := range []string{"noisy", "quiet"} {
 		go func() {
-			r, err := s.acquire(ctx, caller)
-			if err == nil {
+			if err := s.acquire(ctx, caller); err == nil {
 				got <- caller
-				r()
+				s.release(caller)
 			}
 		}()
 		waitFor(t, func() bool {
@@ -35,26 +31,26 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 		})
 	}
 	// The freed slot goes to the quiet caller, below its share, though it came later.
-	noisy[0]()
+	s.release("noisy")
 	if first := <-got; first != "quiet" {
 		t.Errorf("the freed slot went to %s, want the caller below its share", first)
 	}
-	noisy[1]()
+	s.release("noisy")
 	if second := <-got; second != "noisy" {
 		t.Errorf("then %s, want the noisy caller", second)
 	}
-	noisy[2]()
-	noisy[3]()
+	s.release("noisy")
+	s.release("noisy")
 
 	// A waiter whose context ends leaves the queue, and a slot granted as it ends is handed on.
 	for i := 0; i < 4; i++ {
-		if _, err := s.acquire(ctx, "a"); err != nil {
+		if err := s.acquire(ctx, "a"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if _, err := s.acquire(short, "b"); err == nil {
+	if err := s.acquire(short, "b"); err == nil {
 		t.Error("a waiter past its deadline got a slot")
 	}
 	s.mu.Lock()

@@ -59,9 +59,10 @@ type openBatch[K comparable, V any] struct {
 	slots []*pending[V]
 }
 
-// newLoader makes a loader of at most capacity keys a batch, whose windows d closes.
-func newLoader[K comparable, V any](d *dispatcher, batch dataloader.BatchFunc[K, V], capacity int) *loader[K, V] {
-	return &loader[K, V]{batch: batch, capacity: capacity, d: d, cache: map[K]dataloader.Thunk[V]{}}
+// init makes b a loader of at most capacity keys a batch, whose windows d closes. Loaders are
+// fields of Loaders, made with it, and their caches are made on first use: a request uses few.
+func (b *loader[K, V]) init(d *dispatcher, batch dataloader.BatchFunc[K, V], capacity int) {
+	b.batch, b.capacity, b.d = batch, capacity, d
 }
 
 // Load returns the key's load: the one already started, or a new one in the open window.
@@ -72,7 +73,7 @@ func (b *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 		return t
 	}
 	p := newPending[V]()
-	b.cache[key] = p.thunk
+	set(&b.cache, key, p.thunk)
 	w := b.open
 	if w == nil {
 		w = &openBatch[K, V]{ctx: ctx}
@@ -142,7 +143,7 @@ func (b *loader[K, V]) claim(keys []K) (todo []K, slots []*pending[V]) {
 			continue
 		}
 		p := newPending[V]()
-		b.cache[k] = p.thunk
+		set(&b.cache, k, p.thunk)
 		todo = append(todo, k)
 		slots = append(slots, p)
 	}
@@ -154,7 +155,7 @@ func (b *loader[K, V]) Prime(_ context.Context, key K, value V) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if _, ok := b.cache[key]; !ok {
-		b.cache[key] = func() (V, error) { return value, nil }
+		set(&b.cache, key, func() (V, error) { return value, nil })
 	}
 }
 

@@ -53,7 +53,8 @@ func TestWindowRules(t *testing.T) {
 
 	t.Run("back to back, then after a pause", func(t *testing.T) {
 		r := &recordingBatch{}
-		l := newLoader(&dispatcher{wait: wait, idle: idle}, r.fn, 100)
+		l := &loader[int, int]{}
+		l.init(&dispatcher{wait: wait, idle: idle}, r.fn, 100)
 		start := time.Now()
 		a, b, again := l.Load(ctx, 1), l.Load(ctx, 2), l.Load(ctx, 1)
 		time.Sleep(pause)
@@ -70,7 +71,8 @@ func TestWindowRules(t *testing.T) {
 	t.Run("no idle gap: the cap", func(t *testing.T) {
 		r := &recordingBatch{}
 		const capWait = 300 * time.Millisecond
-		l := newLoader(&dispatcher{wait: capWait}, r.fn, 100)
+		l := &loader[int, int]{}
+		l.init(&dispatcher{wait: capWait}, r.fn, 100)
 		start := time.Now()
 		a := l.Load(ctx, 1)
 		time.Sleep(pause)
@@ -86,7 +88,8 @@ func TestWindowRules(t *testing.T) {
 
 	t.Run("a full batch goes at once", func(t *testing.T) {
 		r := &recordingBatch{}
-		l := newLoader(&dispatcher{wait: wait, idle: wait}, r.fn, 3)
+		l := &loader[int, int]{}
+		l.init(&dispatcher{wait: wait, idle: wait}, r.fn, 3)
 		start := time.Now()
 		keys := []int{1, 2, 3, 4, 5, 6}
 		var thunks []dataloader.Thunk[int]

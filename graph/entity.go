@@ -94,7 +94,7 @@ func (r entityResolver) eachITwin(ctx context.Context, typ string, ids []string,
 	thunks := make([]func() (*bentley.ITwin, error), len(ids))
 	for i, id := range valid {
 		if id != "" {
-			thunks[i] = loadThunk(ctx, l.itwins, id)
+			thunks[i] = loadThunk(ctx, &l.itwins, id)
 		}
 	}
 	return finish(errs, thunks, put)
@@ -153,7 +153,7 @@ func (r entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*subgrap
 			errs[i] = inputErrorf("id is not a Member id from this graph")
 			continue
 		}
-		thunk := loadThunk(ctx, l.members, keys[i])
+		thunk := loadThunk(ctx, &l.members, keys[i])
 		thunks[i] = func() (*model.Member, error) {
 			m, err := thunk()
 			if err != nil {

@@ -54,16 +54,16 @@ type LoaderOptions struct {
 // cache can reach another request or caller.
 type Loaders struct {
 	client *bentley.Client
-	itwins *loader[string, *bentley.ITwin]
+	itwins loader[string, *bentley.ITwin]
 	// accounts loads the Account of an iTwin by the iTwin's id; accountsByID by the Account's own
 	// id, when it is known, so iTwins of one Account share one call (see Account).
-	accounts     *loader[string, *bentley.ITwin]
-	accountsByID *loader[string, *bentley.ITwin]
-	members      *loader[memberKey, *bentley.Member]
-	memberPages  *loader[memberPageKey, *bentley.MemberPage]
-	roles        *loader[string, []bentley.Role]
-	permissions  *loader[string, []string]
-	users        *loader[string, *bentley.User]
+	accounts     loader[string, *bentley.ITwin]
+	accountsByID loader[string, *bentley.ITwin]
+	members      loader[memberKey, *bentley.Member]
+	memberPages  loader[memberPageKey, *bentley.MemberPage]
+	roles        loader[string, []bentley.Role]
+	permissions  loader[string, []string]
+	users        loader[string, *bentley.User]
 	me           memo[*bentley.User]
 	primary      memo[*bentley.ITwin]
 	budget       *callBudget
@@ -129,7 +129,7 @@ func (l *Loaders) itwinRefs(id string, t *bentley.ITwin, k *known) {
 func (l *Loaders) wantUsersOf(key memberPageKey) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.pageUsers[key] = true
+	set(&l.pageUsers, key, true)
 }
 
 func (l *Loaders) wantsUsersOf(key memberPageKey) bool {
@@ -142,7 +142,6 @@ func (l *Loaders) wantsUsersOf(key memberPageKey) bool {
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l := &Loaders{
 		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
-		accountVia: map[string]string{}, accountByITwin: map[string]bool{}, pageUsers: map[memberPageKey]bool{},
 	}
 	d := &l.dispatch
 	d.wait, d.idle = opts.Wait, opts.Idle
@@ -164,7 +163,7 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	// A batch of iTwins sends, as soon as it is back, the loads of the references the operation
 	// selects on them (wantRefsOf): every creator in one getbyidlist, every parent in one batch.
 	fetchITwins := fetchEach(l.budget, client.GetITwin)
-	l.itwins = newLoader(d, observed(l, "itwin", func(ctx context.Context, keys []string) []*dataloader.Result[*bentley.ITwin] {
+	l.itwins.init(d, observed(l, "itwin", func(ctx context.Context, keys []string) []*dataloader.Result[*bentley.ITwin] {
 		results := fetchITwins(ctx, keys)
 		var k known
 		for i, key := range keys {
@@ -176,13 +175,13 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		l.itwins.now(ctx, k.itwins)
 		return results
 	}), maxFanOut)
-	l.accounts = newLoader(d, observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), maxFanOut)
-	l.accountsByID = newLoader(d, observed(l, "account", fetchEach(l.budget, fetchAccountByID)), maxFanOut)
-	l.members = newLoader(d, observed(l, "member", fetchEach(l.budget, fetchMember)), maxFanOut)
+	l.accounts.init(d, observed(l, "account", fetchEach(l.budget, client.GetITwinAccount)), maxFanOut)
+	l.accountsByID.init(d, observed(l, "account", fetchEach(l.budget, fetchAccountByID)), maxFanOut)
+	l.members.init(d, observed(l, "member", fetchEach(l.budget, fetchMember)), maxFanOut)
 	// A batch of member pages sends, as soon as it is back, one batch of all the profiles its
 	// pages' selections asked for (wantUsersOf): one getbyidlist for a portfolio's 25 teams.
 	fetchPages := fetchEach(l.budget, fetchMemberPage)
-	l.memberPages = newLoader(d, observed(l, "memberPage", func(ctx context.Context, keys []memberPageKey) []*dataloader.Result[*bentley.MemberPage] {
+	l.memberPages.init(d, observed(l, "memberPage", func(ctx context.Context, keys []memberPageKey) []*dataloader.Result[*bentley.MemberPage] {
 		results := fetchPages(ctx, keys)
 		var ids []string
 		for i, key := range keys {
@@ -195,10 +194,18 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		l.users.now(ctx, ids)
 		return results
 	}), maxFanOut)
-	l.roles = newLoader(d, observed(l, "roles", fetchEach(l.budget, client.GetRoles)), maxFanOut)
-	l.permissions = newLoader(d, observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), maxFanOut)
-	l.users = newLoader(d, observed(l, "user", l.fetchUsers), bentley.MaxUsersPerCall)
+	l.roles.init(d, observed(l, "roles", fetchEach(l.budget, client.GetRoles)), maxFanOut)
+	l.permissions.init(d, observed(l, "permissions", fetchEach(l.budget, client.GetMyPermissions)), maxFanOut)
+	l.users.init(d, observed(l, "user", l.fetchUsers), bentley.MaxUsersPerCall)
 	return l
+}
+
+// set puts k: v in *m, making the map on first use: a request touches few of the loaders' maps.
+func set[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
 }
 
 // observed reports each batch's size to the loaders' observer.
@@ -220,7 +227,7 @@ func (l *Loaders) UpstreamCalls() int {
 
 // ITwin loads an iTwin by (lower-case) id.
 func (l *Loaders) ITwin(ctx context.Context, id string) (*bentley.ITwin, error) {
-	return load(ctx, l.itwins, id)
+	return load(ctx, &l.itwins, id)
 }
 
 // Account loads the Account owning an iTwin. When the iTwin's Account id is known (the full
@@ -234,9 +241,9 @@ func (l *Loaders) Account(ctx context.Context, itwinID string, accountID *string
 func (l *Loaders) account(ctx context.Context, itwinID string, accountID *string) dataloader.Thunk[*bentley.ITwin] {
 	byID, key := l.accountKey(itwinID, accountID)
 	if byID {
-		return loadThunk(ctx, l.accountsByID, key)
+		return loadThunk(ctx, &l.accountsByID, key)
 	}
-	return loadThunk(ctx, l.accounts, key)
+	return loadThunk(ctx, &l.accounts, key)
 }
 
 // accountKey picks how an iTwin's Account is loaded: by the Account's own id (byID) when it is
@@ -245,29 +252,29 @@ func (l *Loaders) accountKey(itwinID string, accountID *string) (byID bool, key 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if accountID == nil || *accountID == "" || l.accountByITwin[itwinID] {
-		l.accountByITwin[itwinID] = true
+		set(&l.accountByITwin, itwinID, true)
 		return false, itwinID
 	}
 	id := strings.ToLower(*accountID)
 	if _, ok := l.accountVia[id]; !ok {
-		l.accountVia[id] = itwinID
+		set(&l.accountVia, id, itwinID)
 	}
 	return true, id
 }
 
 // MemberPage loads one page of an iTwin's user members.
 func (l *Loaders) MemberPage(ctx context.Context, itwinID string, top, skip int) (*bentley.MemberPage, error) {
-	return load(ctx, l.memberPages, memberPageKey{itwinID: itwinID, top: top, skip: skip})
+	return load(ctx, &l.memberPages, memberPageKey{itwinID: itwinID, top: top, skip: skip})
 }
 
 // Roles loads the roles that can be assigned on an iTwin.
 func (l *Loaders) Roles(ctx context.Context, itwinID string) ([]bentley.Role, error) {
-	return load(ctx, l.roles, itwinID)
+	return load(ctx, &l.roles, itwinID)
 }
 
 // Permissions loads the caller's permissions on an iTwin.
 func (l *Loaders) Permissions(ctx context.Context, itwinID string) ([]string, error) {
-	return load(ctx, l.permissions, itwinID)
+	return load(ctx, &l.permissions, itwinID)
 }
 
 // ITwinPage reads one page of an iTwins list (list is one of the list* names). A page in the
@@ -302,12 +309,12 @@ func (l *Loaders) SearchUsers(ctx context.Context, text string) ([]bentley.User,
 
 // Member loads a user member of an iTwin.
 func (l *Loaders) Member(ctx context.Context, itwinID, memberID string) (*bentley.Member, error) {
-	return load(ctx, l.members, memberKey{itwinID: itwinID, memberID: memberID})
+	return load(ctx, &l.members, memberKey{itwinID: itwinID, memberID: memberID})
 }
 
 // User loads a user profile; it returns nil and no error when the Users API leaves the user out.
 func (l *Loaders) User(ctx context.Context, id string) (*bentley.User, error) {
-	return load(ctx, l.users, id)
+	return load(ctx, &l.users, id)
 }
 
 // Users loads many profiles at once, one result and one error slot per id. Every key is
