@@ -78,13 +78,13 @@ func (b *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
 	if w == nil {
 		w = &openBatch[K, V]{ctx: ctx}
 		b.open = w
-		goBatch(func() { b.collect(w) })
+		go b.collect(w)
 	}
 	w.keys = append(w.keys, key)
 	w.slots = append(w.slots, p)
 	if len(w.keys) >= b.capacity {
 		b.open = nil // full: it goes now, and the collector finds it gone
-		goBatch(func() { b.run(w.ctx, w.keys, w.slots) })
+		go b.run(w.ctx, w.keys, w.slots)
 	}
 	return p.thunk
 }
@@ -128,7 +128,7 @@ func (b *loader[K, V]) now(ctx context.Context, keys []K) {
 		n := min(len(todo), b.capacity)
 		chunk, ps := todo[:n], slots[:n]
 		todo, slots = todo[n:], slots[n:]
-		goBatch(func() { b.run(ctx, chunk, ps) })
+		go b.run(ctx, chunk, ps)
 	}
 }
 

@@ -401,10 +401,10 @@ func inParallel(n int, do func(i int)) {
 	var wg sync.WaitGroup
 	for i := 1; i < n; i++ {
 		wg.Add(1)
-		goBatch(func() {
+		go func() {
 			defer wg.Done()
 			do(i)
-		})
+		}()
 	}
 	if n > 0 {
 		do(0)

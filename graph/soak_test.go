@@ -11,7 +11,6 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
 )
 
 // TestSoak runs concurrent mixed queries from callers of three organizations while a fraction of
@@ -141,14 +140,12 @@ func TestSoak(t *testing.T) {
 }
 
 // settle waits for goroutines to wind down (connection handlers notice closed connections
-// asynchronously) and returns the goroutine count and live heap. The count leaves out batch
-// workers, which outlive a load by design for their idle time (workers.go):
-// TestWorkerPoolReusesAndRetires holds them to ending.
+// asynchronously) and returns the goroutine count and live heap.
 func settle() (goroutines int, heap uint64) {
 	last := -1
 	for i := 0; i < 50; i++ {
 		runtime.GC()
-		n := runtime.NumGoroutine() - graph.BatchWorkers()
+		n := runtime.NumGoroutine()
 		if n == last {
 			break
 		}
