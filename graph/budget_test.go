@@ -100,9 +100,9 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	}
 	solo := quiet(7)
 
-	// The noisy caller: another token, eight workers sending 100 distinct iTwin reads each time:
-	// 800 calls wanting slots, six rounds' worth of all 128 slots.
-	const noisyWorkers = 8
+	// The noisy caller: another token, sixteen workers sending 100 distinct iTwin reads each time:
+	// 1600 calls wanting slots, twelve rounds' worth of all 128 slots.
+	const noisyWorkers = 16
 	var noisyToken string
 	for _, u := range e.emu.DemoUsers() {
 		if u.Token != e.show.Token {
@@ -130,11 +130,14 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	busy := quiet(7)
 	close(stop)
 	wg.Wait()
-	// Fair slots keep the quiet caller at about one round (a loaded machine may split its batch
-	// into two); starved, it waits behind the noisy calls: about six rounds (measured 5.9x with
-	// the per-caller share at 128, 1.03x at 32).
-	if busy > 3*solo {
-		t.Errorf("the quiet caller's p50 went from %s alone to %s beside a noisy caller; want within 3x", solo, busy)
+	// Fair slots keep the quiet caller within three rounds: its first freed slots can be a round
+	// away (the noisy calls run in waves), and on a loaded machine a call of its batch created
+	// after that wave waits for the next. It is usually about one (measured 1.2-1.3x). Starved, it
+	// waits behind the noisy calls: about twelve rounds (measured 11.7x with the per-caller share
+	// at 128). With eight noisy workers starving measured 5.9x, too close to the three rounds a
+	// fair wait may take on a loaded machine (3.03x once in CI).
+	if busy > 4*solo {
+		t.Errorf("the quiet caller's p50 went from %s alone to %s beside a noisy caller; want within 4x", solo, busy)
 	}
 	t.Logf("quiet p50: %s alone, %s beside the noisy caller", solo, busy)
 }
