@@ -102,13 +102,7 @@ func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktra
 // upstreamHTTPClient is the platform client's HTTP client: the tuned transport, with a client span
 // per call and trace context injected into each request when tracing is on.
 func upstreamHTTPClient(tp trace.TracerProvider, maxConcurrency int) *http.Client {
-	t := bentley.NewTransport()
-	// At least one idle connection per call that may be in flight: with fewer, every burst at
-	// the concurrency limit closes connections it opened and opens them again (the trial behind
-	// issue 13 saw 10-14 % more CPU per query past 256 concurrent calls with the fixed 256).
-	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, maxConcurrency)
-	t.MaxIdleConns = max(t.MaxIdleConns, 2*maxConcurrency)
-	var rt http.RoundTripper = t
+	var rt http.RoundTripper = bentley.NewTransportFor(maxConcurrency)
 	if tp != nil {
 		rt = otelhttp.NewTransport(rt,
 			otelhttp.WithTracerProvider(tp),

@@ -248,6 +248,17 @@ func NewTransport() *http.Transport {
 	}
 }
 
+// NewTransportFor is NewTransport with an idle pool for maxConcurrency calls in flight: at least
+// one idle connection per call that may be in flight. With fewer, every burst at the concurrency
+// limit closes connections it opened and opens them again (the trial behind issue 13 saw 10-14 %
+// more CPU per query past 256 concurrent calls with a fixed 256).
+func NewTransportFor(maxConcurrency int) *http.Transport {
+	t := NewTransport()
+	t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, maxConcurrency)
+	t.MaxIdleConns = max(t.MaxIdleConns, 2*maxConcurrency)
+	return t
+}
+
 type credentialKey struct{}
 
 // credential is a caller's bearer token with its hash, computed once per request.

@@ -57,9 +57,8 @@ func serveFloor() error {
 	}
 	debug.SetGCPercent(400) // as the gateway's default GOGC, so that both pay the same for collection
 	p := &floorProxy{
-		base: strings.TrimSuffix(os.Getenv("BENTLEY_API_URL"), "/"),
-		// The gateway's idle pool: as many idle connections per host as slots, at least 256.
-		transport: &http.Transport{MaxIdleConns: 2 * max(256, slots), MaxIdleConnsPerHost: max(256, slots), IdleConnTimeout: 90 * time.Second},
+		base:      strings.TrimSuffix(os.Getenv("BENTLEY_API_URL"), "/"),
+		transport: bentley.NewTransportFor(slots), // the gateway's transport and idle pool
 		slots:     make(chan struct{}, slots),
 	}
 	mux := http.NewServeMux()
