@@ -9,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 
 	"github.com/itwin-graphql/gateway/graph/model"
@@ -170,6 +172,10 @@ func (b *callBudget) take() error {
 func readBody(max int64, trusted *TrustedDocuments, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
+			if msg := checkQueryParams(r.URL.Query()); msg != "" {
+				writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
+				return
+			}
 			trusted.serve(w, r, nil, next)
 			return
 		}
@@ -203,6 +209,14 @@ func readBody(max int64, trusted *TrustedDocuments, next http.Handler) http.Hand
 	})
 }
 
+// requestFields are the members of a GraphQL-over-HTTP request body that gqlgen or the
+// trusted-documents check read. encoding/json matches struct fields case-insensitively (with
+// Unicode folding: "ſ" for "s") and keeps the last of repeated keys, skipping nulls; a map keeps
+// the last key exactly as spelt. A body whose keys differ only in case, or repeat, would be read
+// one way by the check and another by gqlgen, so such a body is refused: what is checked is then
+// exactly what executes.
+var requestFields = []string{"query", "operationName", "variables", "extensions", "documentId"}
+
 // checkRequestJSON says what is wrong with a GraphQL-over-HTTP request body, in words of its own
 // that quote nothing of the body; "" when nothing is.
 func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg string) {
@@ -216,6 +230,9 @@ func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg strin
 	// One pass: Unmarshal validates the whole body while it splits out the top-level fields.
 	if trimmed[0] != '{' || json.Unmarshal(trimmed, &fields) != nil {
 		return nil, "the request body is not a JSON object"
+	}
+	if msg := checkKeys(trimmed, len(fields)); msg != "" {
+		return nil, msg
 	}
 	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
 		raw := bytes.TrimSpace(fields[name])
@@ -231,6 +248,52 @@ func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg strin
 		}
 	}
 	return fields, ""
+}
+
+// checkKeys refuses a body (a valid JSON object with distinct decoded keys) whose top-level keys
+// repeat or spell a GraphQL-over-HTTP field in another case. Keys are compared decoded, as both
+// readers see them ("\u0071uery" is "query").
+func checkKeys(obj []byte, distinct int) string {
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	_, _ = dec.Token() // '{'
+	seen := make(map[string]bool, distinct)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "the request body is not a JSON object"
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			for _, f := range requestFields {
+				if strings.EqualFold(key, f) {
+					return "the request body names " + f + " more than once"
+				}
+			}
+			return "the request body repeats a key"
+		}
+		seen[key] = true
+		for _, f := range requestFields {
+			if key != f && strings.EqualFold(key, f) {
+				return "the request body has a key that differs from " + f + " only in case; GraphQL-over-HTTP fields are spelt exactly"
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "the request body is not a JSON object"
+		}
+	}
+	return ""
+}
+
+// checkQueryParams refuses a GET request that names a GraphQL-over-HTTP parameter twice: the
+// check and gqlgen both read the first today, but nothing should hang on that.
+func checkQueryParams(q url.Values) string {
+	for _, f := range requestFields {
+		if len(q[f]) > 1 {
+			return "the request names " + f + " more than once"
+		}
+	}
+	return ""
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {

@@ -194,3 +194,50 @@ func TestTrustedDocumentsBadManifests(t *testing.T) {
 		t.Error("a missing manifest loaded")
 	}
 }
+
+// The allow-list judges the bytes that execute: bodies that gqlgen's case-insensitive,
+// last-non-null decoding would read differently from the check are refused in both modes, before
+// anything reaches the platform, and nothing unlisted can be registered over APQ.
+func TestTrustedDocumentsJudgeWhatRuns(t *testing.T) {
+	unlisted := "query Unlisted { me { id email } }"
+	apq := `{"persistedQuery":{"version":1,"sha256Hash":"` + sha256Hex(unlisted) + `"}}`
+	q, _ := json.Marshal(unlisted)
+	bodies := map[string]string{
+		"Query in another case":            `{"Query":` + string(q) + `}`,
+		"query then query null":            `{"query":` + string(q) + `,"query":null}`,
+		"APQ registration, other case":     `{"Query":` + string(q) + `,"Extensions":` + apq + `}`,
+		"a listed query shadowed by Query": `{"query":"query Me { me { id displayName } }","QUERY":` + string(q) + `}`,
+		"Unicode folding (long s)":         `{"query":"query Me { me { id displayName } }","extenſions":` + apq + `}`,
+		"escaped key repeated":             `{"query":` + string(q) + `,"\u0071uery":null}`,
+	}
+	for _, mode := range []string{graph.TrustedEnforce, graph.TrustedLog} {
+		t.Run(mode, func(t *testing.T) {
+			var logs lockedWriter
+			e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), mode, "", &logs))
+			e.emu.Reset()
+			for name, body := range bodies {
+				resp, answer := e.send(t, "POST", "", "application/json", "", body)
+				wantRefused(t, name, decodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
+				if strings.Contains(answer, "email") {
+					t.Errorf("%s: the refusal quotes the body: %s", name, answer)
+				}
+			}
+			resp, answer := e.send(t, "GET", "?query="+url.QueryEscape(meDoc)+"&query="+url.QueryEscape(unlisted), "", "", "")
+			wantRefused(t, "GET with query twice", decodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
+			if n := e.emu.TotalCalls(); n != 0 {
+				t.Errorf("refused bodies made %d platform calls", n)
+			}
+			if mode == graph.TrustedEnforce {
+				// Nothing was registered: the hash alone is still unknown.
+				wantRefused(t, "APQ hash after the attempts", e.sendParams(t, map[string]any{"extensions": json.RawMessage(apq)}), 400, graph.CodePersistedQueryNotFound)
+			}
+			// The same document sent plainly is judged as usual: refused, or served and logged.
+			resp2 := e.sendParams(t, map[string]any{"query": unlisted})
+			if mode == graph.TrustedEnforce {
+				wantRefused(t, "plain unlisted", resp2, 403, graph.CodePersistedQueryNotInList)
+			} else if resp2.status != 200 || !strings.Contains(logs.String(), sha256Hex(unlisted)) {
+				t.Errorf("log mode: status %d; the unlisted document was not logged:\n%s", resp2.status, logs.String())
+			}
+		})
+	}
+}
