@@ -213,17 +213,24 @@ func (a apiKeys) valid(presented string) bool {
 // serviceAuthenticate acts for callers with the gateway's own platform token. The gateway never
 // acts for an anonymous caller unless the operator said so (allowAnonymous).
 func serviceAuthenticate(tokens *serviceTokens, keys apiKeys, allowAnonymous bool, logger *slog.Logger) graph.Authenticate {
-	return func(r *http.Request) (string, error) {
-		if !allowAnonymous && !keys.valid(r.Header.Get("X-Api-Key")) {
-			return "", graph.ErrUnauthenticated
+	return func(r *http.Request) (string, string, error) {
+		// Only a valid key names the caller for fair shares: an anonymous caller (when allowed)
+		// sending keys of its own choosing shares the anonymous callers' one share.
+		key := r.Header.Get("X-Api-Key")
+		valid := keys.valid(key)
+		if !valid {
+			if !allowAnonymous {
+				return "", "", graph.ErrUnauthenticated
+			}
+			key = ""
 		}
 		token, err := tokens.Token(r.Context())
 		if err != nil {
 			// The token source logs its failures once each; a line per refused request would
 			// flood the log during an outage of the token endpoint.
 			logger.DebugContext(r.Context(), "no platform token for a service-mode request", "error", err.Error())
-			return "", err
+			return "", "", err
 		}
-		return token, nil
+		return token, key, nil
 	}
 }

@@ -40,7 +40,10 @@ var settings = []setting{
 	{"BATCH_IDLE", "batch-idle", "50us", "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
 	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", "262144", "largest request body; larger ones get 413"},
-	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests served at once; others wait up to 2s, then get 503 OVERLOADED"},
+	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},
+	{"MAX_IN_FLIGHT_PER_CALLER", "max-in-flight-per-caller", "16", "each caller's share of MAX_IN_FLIGHT while others wait (one token, or one valid API key in service mode); a caller alone may use every free place"},
+	{"BODY_READ_TIMEOUT", "body-read-timeout", "10s", "longest the reading of one request body may take; slower bodies get 408"},
+	{"BODY_BUFFER_BYTES", "body-buffer-bytes", "33554432", "bytes of request bodies held at once, being read or read, across all requests (a slow body holds only what it has sent); past it 503 OVERLOADED"},
 	{"QUERY_CACHE_BYTES", "query-cache-bytes", "33554432", "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
 	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
 	{"MAX_DEPTH", "max-depth", "10", "deepest field nesting (introspection not counted)"},
@@ -67,6 +70,7 @@ var settings = []setting{
 	{"SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "grace period for in-flight queries after the drain delay"},
 	{"COMPRESSION", "compression", "true", "compress responses of 1 KiB or more with zstd or gzip, as the client's Accept-Encoding allows"},
 	{"HTTP2_CLEARTEXT", "http2-cleartext", "false", "also serve HTTP/2 without TLS (h2c, prior knowledge), as service meshes and ingresses speak inside a cluster"},
+	{"HTTP2_MAX_STREAMS", "http2-max-streams", "32", "most concurrent HTTP/2 streams one connection may open"},
 	{"PPROF", "pprof", "false", "serve Go's profiler at /debug/pprof/ (CPU, heap, goroutines): for diagnosis only, never on a public port"},
 	{"LOG_FORMAT", "log-format", "auto", "json, text, or auto (text on a terminal, else json)"},
 	{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
@@ -103,6 +107,10 @@ type config struct {
 	apqCacheBytes   int
 	queryCacheBytes int
 	maxInFlight     int
+	inFlightShare   int
+	bodyReadTimeout time.Duration
+	bodyBufferBytes int
+	h2Streams       int
 	drainDelay      time.Duration
 	compression     bool
 	h2c             bool
@@ -130,12 +138,14 @@ const (
 )
 
 // heapBound is the most heap the settings let traffic take, whatever it sends: the process, the
-// parsed-query and APQ caches at their bounds, MAX_IN_FLIGHT requests each with the largest body
-// and the most tokens, every upstream slot holding the largest answer, and the response cache when
+// parsed-query and APQ caches at their bounds, the request bodies' budget, MAX_IN_FLIGHT requests
+// each with the largest body and the most tokens, every upstream slot holding the largest answer, and the response cache when
 // it is on. The Kubernetes manifest's memory limit is checked against it.
 func (c config) heapBound() int64 {
-	perRequest := bodyCopiesAtOnce*c.limits.MaxBodyBytes + parsesAtOnce*astBytesPerToken*int64(c.limits.MaxTokens) + perRequestExtra
-	b := heapBase + int64(c.queryCacheBytes) + int64(c.apqCacheBytes) + int64(c.maxInFlight)*perRequest +
+	// The body as read is in BODY_BUFFER_BYTES, for requests reading, waiting or executing; an
+	// executing request holds the other copies.
+	perRequest := (bodyCopiesAtOnce-1)*c.limits.MaxBodyBytes + parsesAtOnce*astBytesPerToken*int64(c.limits.MaxTokens) + perRequestExtra
+	b := heapBase + int64(c.queryCacheBytes) + int64(c.apqCacheBytes) + int64(c.bodyBufferBytes) + int64(c.maxInFlight)*perRequest +
 		int64(c.maxConcurrency)*upstreamBodyBytes
 	if c.cacheTTL > 0 {
 		b += int64(c.cacheBytes)
@@ -235,6 +245,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		{"UPSTREAM_MAX_CONCURRENCY", &cfg.maxConcurrency},
 		{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", &cfg.perCaller},
 		{"MAX_IN_FLIGHT", &cfg.maxInFlight},
+		{"MAX_IN_FLIGHT_PER_CALLER", &cfg.inFlightShare},
+		{"BODY_BUFFER_BYTES", &cfg.bodyBufferBytes},
+		{"HTTP2_MAX_STREAMS", &cfg.h2Streams},
 		{"QUERY_CACHE_BYTES", &cfg.queryCacheBytes},
 		{"APQ_CACHE_BYTES", &cfg.apqCacheBytes},
 		{"UPSTREAM_CALL_BUDGET", &cfg.limits.CallBudget},
@@ -295,6 +308,15 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.retryBudget, err = strconv.ParseFloat(get("UPSTREAM_RETRY_BUDGET"), 64); err != nil || cfg.retryBudget < 0 || cfg.retryBudget > 1 {
 		return config{}, fmt.Errorf("UPSTREAM_RETRY_BUDGET: %q is not a fraction from 0 to 1", get("UPSTREAM_RETRY_BUDGET"))
+	}
+	if cfg.bodyReadTimeout, err = positiveDuration("BODY_READ_TIMEOUT", get("BODY_READ_TIMEOUT")); err != nil {
+		return config{}, err
+	}
+	if cfg.inFlightShare > cfg.maxInFlight {
+		return config{}, fmt.Errorf("MAX_IN_FLIGHT_PER_CALLER %d exceeds MAX_IN_FLIGHT %d", cfg.inFlightShare, cfg.maxInFlight)
+	}
+	if int64(cfg.bodyBufferBytes) < cfg.limits.MaxBodyBytes {
+		return config{}, fmt.Errorf("BODY_BUFFER_BYTES %d is less than MAX_BODY_BYTES %d: no body of the largest size could be read", cfg.bodyBufferBytes, cfg.limits.MaxBodyBytes)
 	}
 	if cfg.perCaller > cfg.maxConcurrency {
 		return config{}, fmt.Errorf("UPSTREAM_MAX_CONCURRENCY_PER_CALLER %d exceeds UPSTREAM_MAX_CONCURRENCY %d", cfg.perCaller, cfg.maxConcurrency)

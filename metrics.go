@@ -29,6 +29,7 @@ type metrics struct {
 	queries        *prometheus.CounterVec
 	queryDuration  *prometheus.HistogramVec
 	inFlight       prometheus.Gauge
+	queued         prometheus.Gauge
 	upstream       *prometheus.CounterVec
 	upstreamTime   *prometheus.HistogramVec
 	retries        *prometheus.CounterVec
@@ -59,7 +60,11 @@ func newMetrics() *metrics {
 		}, []string{"operation", "outcome"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gateway_graphql_in_flight",
-			Help: "GraphQL requests being served.",
+			Help: "GraphQL requests executing (holding one of MAX_IN_FLIGHT's places).",
+		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gateway_graphql_queued",
+			Help: "GraphQL requests waiting for one of MAX_IN_FLIGHT's places.",
 		}),
 		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_upstream_requests_total",
@@ -104,7 +109,7 @@ func newMetrics() *metrics {
 		Name: "gateway_shared_tier_errors_total",
 		Help: "Shared tier (Redis) calls that failed or timed out, by operation (get, set, publish, ping).",
 	}, []string{"op"})
-	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
+	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.queued, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
 		m.retriesRefused, m.shared, m.evictions, m.budgetExceeded, m.tierErrors, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -176,6 +181,9 @@ func (m *metrics) LoaderBatch(loader string, keys int) {
 
 // InFlight implements graph.Observer.
 func (m *metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
+
+// Queued implements graph.Observer.
+func (m *metrics) Queued(delta int) { m.queued.Add(float64(delta)) }
 
 // UpstreamCall implements bentley.Observer.
 func (m *metrics) UpstreamCall(endpoint string, status int, d time.Duration) {

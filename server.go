@@ -99,6 +99,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Ha
 		srv.Protocols = new(http.Protocols)
 		srv.Protocols.SetHTTP1(true)
 		srv.Protocols.SetUnencryptedHTTP2(true)
+		// One connection's streams are capped, so one client cannot open a crowd of requests
+		// over a single connection.
+		srv.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: cfg.h2Streams}
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -167,10 +167,13 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		APQCacheBytes:        int64(cfg.apqCacheBytes),
 		QueryCacheBytes:      int64(cfg.queryCacheBytes),
 		MaxInFlight:          cfg.maxInFlight,
+		BodyReadTimeout:      cfg.bodyReadTimeout,
 		Authenticate:         authenticate,
 		TracerProvider:       tracerProvider,
-		// One in-flight bound for both endpoints, so the memory bound holds with the subgraph on.
-		InFlight: graph.NewInFlightLimit(cfg.maxInFlight),
+		// One in-flight bound and one body budget for both endpoints, so the memory bound holds
+		// with the subgraph on.
+		InFlight: graph.NewInFlightLimit(cfg.maxInFlight, cfg.inFlightShare),
+		Bodies:   graph.NewBodyBudget(int64(cfg.bodyBufferBytes)),
 		Trusted:  gw.trusted,
 	}
 	if tier != nil {

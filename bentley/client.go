@@ -78,7 +78,7 @@ type Client struct {
 	cache     *responseCache // nil: no caching
 	retries   int
 	// slots bounds concurrent upstream calls and shares them between callers; nil: unbounded.
-	slots          *slots
+	slots          *Slots
 	maxConcurrency int
 	share          int
 	// retryBudget bounds retries across the process.
@@ -222,7 +222,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if c.maxConcurrency > 0 {
-		c.slots = newSlots(c.maxConcurrency, c.share)
+		c.slots = NewSlots(c.maxConcurrency, c.share)
 	}
 	c.transport = c.httpClient.Transport
 	if c.transport == nil {

@@ -80,8 +80,18 @@ func (c *Client) fitsIn(ctx context.Context, d time.Duration) bool {
 	return time.Now().Add(d + c.timeout/10).Before(deadline)
 }
 
-// sleep waits d or until ctx is done; it reports whether the full wait happened.
+// sleep waits d or until ctx is done; it reports whether the full wait happened. The context's
+// Yielder, if any, is given back for the wait and taken again after it.
 func sleep(ctx context.Context, d time.Duration) bool {
+	if y, _ := ctx.Value(yielderKey{}).(Yielder); y != nil && d > 0 {
+		resume := y.Yield()
+		done := sleepFor(ctx, d)
+		return resume(ctx) == nil && done
+	}
+	return sleepFor(ctx, d)
+}
+
+func sleepFor(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
@@ -101,12 +111,12 @@ func (c *Client) acquire(ctx context.Context, caller string) error {
 	if c.slots == nil {
 		return nil
 	}
-	return c.slots.acquire(ctx, caller)
+	return c.slots.Acquire(ctx, caller)
 }
 
 // release gives back the slot of an acquire that returned nil.
 func (c *Client) release(caller string) {
 	if c.slots != nil {
-		c.slots.release(caller)
+		c.slots.Release(caller)
 	}
 }

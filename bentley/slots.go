@@ -7,13 +7,14 @@ import (
 	"sync"
 )
 
-// slots bounds the upstream calls in flight and shares them between callers, work-conserving: a
-// call gets a slot at once while one is free, whoever makes it; when none is, it waits, and each
-// freed slot goes to the longest-waiting call of a caller holding less than its share, or, when
-// every waiting caller is at its share, to the longest-waiting call. golang.org/x/sync/semaphore
-// hands slots out in arrival order only, which is what let one caller's wide queries starve the
-// rest, so the queue is kept here.
-type slots struct {
+// Slots bounds work in flight and shares it between callers, work-conserving: a taker gets a
+// slot at once while one is free, whoever it is; when none is, it waits, and each freed slot goes
+// to the longest-waiting taker of a caller holding less than its share, or, when every waiting
+// caller is at its share, to the longest-waiting one. golang.org/x/sync/semaphore hands slots out
+// in arrival order only, which is what let one caller's wide queries starve the rest, so the queue
+// is kept here. The client bounds upstream calls with it; the gateway bounds executing requests
+// with another.
+type Slots struct {
 	max, share int
 
 	mu      sync.Mutex
@@ -27,16 +28,19 @@ type slotWaiter struct {
 	granted chan struct{}
 }
 
-func newSlots(max, share int) *slots {
+// NewSlots returns max slots, of which each caller is guaranteed share while others wait (0 or
+// more than max: no share, first come first served).
+func NewSlots(max, share int) *Slots {
 	if share <= 0 || share > max {
 		share = max
 	}
-	return &slots{max: max, share: share, held: map[string]int{}, waiting: list.New()}
+	return &Slots{max: max, share: share, held: map[string]int{}, waiting: list.New()}
 }
 
-// acquire takes a slot for caller, waiting for one when all are taken. Each acquire that
-// returns nil is paired with one release for the same caller.
-func (s *slots) acquire(ctx context.Context, caller string) error {
+// Acquire takes a slot for caller, waiting for one when all are taken, until ctx ends (its
+// cause is returned). Each Acquire that returns nil is paired with one Release for the same
+// caller.
+func (s *Slots) Acquire(ctx context.Context, caller string) error {
 	s.mu.Lock()
 	if s.inUse < s.max {
 		s.grant(caller)
@@ -55,7 +59,7 @@ func (s *slots) acquire(ctx context.Context, caller string) error {
 		case <-w.granted:
 			// Granted as the context ended: hand the slot on.
 			s.mu.Unlock()
-			s.release(caller)
+			s.Release(caller)
 		default:
 			s.waiting.Remove(el)
 			s.mu.Unlock()
@@ -64,14 +68,21 @@ func (s *slots) acquire(ctx context.Context, caller string) error {
 	}
 }
 
+// Waiting is how many takers wait for a slot.
+func (s *Slots) Waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting.Len()
+}
+
 // grant gives caller a slot. s.mu must be held.
-func (s *slots) grant(caller string) {
+func (s *Slots) grant(caller string) {
 	s.inUse++
 	s.held[caller]++
 }
 
-// release gives back a slot caller acquired, to the next waiter if any.
-func (s *slots) release(caller string) {
+// Release gives back a slot caller acquired, to the next waiter if any.
+func (s *Slots) Release(caller string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inUse--
@@ -83,7 +94,7 @@ func (s *slots) release(caller string) {
 
 // dispatch hands free slots to waiters: first those whose caller is below its share, oldest
 // first, then any, oldest first. s.mu must be held.
-func (s *slots) dispatch() {
+func (s *Slots) dispatch() {
 	for s.inUse < s.max && s.waiting.Len() > 0 {
 		next := s.waiting.Front()
 		for el := s.waiting.Front(); el != nil; el = el.Next() {
@@ -99,6 +110,32 @@ func (s *slots) dispatch() {
 }
 
 type callerKey struct{}
+
+// CallerOf is the key the context's calls share slots under: the WithCaller identity's hash, else
+// the token's, else "". It never holds a token.
+func CallerOf(ctx context.Context) string {
+	if caller, _ := ctx.Value(callerKey{}).(string); caller != "" {
+		return caller
+	}
+	if cred, _ := ctx.Value(credentialKey{}).(*credential); cred != nil && cred.token != "" {
+		return cred.hash
+	}
+	return ""
+}
+
+// Yielder is what a request holds while it executes (an execution slot, say) and may give back
+// while one of its calls only sleeps, waiting out a 429 hold-off or a retry's backoff. Yield
+// gives it back; resume takes it again before the call goes on, and fails when ctx ends first.
+type Yielder interface {
+	Yield() (resume func(ctx context.Context) error)
+}
+
+type yielderKey struct{}
+
+// WithYielder returns a context whose calls give y back while they sleep.
+func WithYielder(ctx context.Context, y Yielder) context.Context {
+	return context.WithValue(ctx, yielderKey{}, y)
+}
 
 // WithCaller returns a context whose upstream calls count against the slots of the caller
 // identity names (an API key, say), for WithMaxConcurrencyPerCaller. Only its hash is kept, as for

@@ -7,11 +7,11 @@ import (
 )
 
 func TestSlotsAreWorkConservingAndFair(t *testing.T) {
-	s := newSlots(4, 2)
+	s := NewSlots(4, 2)
 	ctx := context.Background()
 	// Alone, a caller may use every slot, beyond its share.
 	for i := 0; i < 4; i++ {
-		if err := s.acquire(ctx, "noisy"); err != nil {
+		if err := s.Acquire(ctx, "noisy"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -19,9 +19,9 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 	got := make(chan string, 2)
 	for _, caller := range []string{"noisy", "quiet"} {
 		go func() {
-			if err := s.acquire(ctx, caller); err == nil {
+			if err := s.Acquire(ctx, caller); err == nil {
 				got <- caller
-				s.release(caller)
+				s.Release(caller)
 			}
 		}()
 		waitFor(t, func() bool {
@@ -31,26 +31,26 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 		})
 	}
 	// The freed slot goes to the quiet caller, below its share, though it came later.
-	s.release("noisy")
+	s.Release("noisy")
 	if first := <-got; first != "quiet" {
 		t.Errorf("the freed slot went to %s, want the caller below its share", first)
 	}
-	s.release("noisy")
+	s.Release("noisy")
 	if second := <-got; second != "noisy" {
 		t.Errorf("then %s, want the noisy caller", second)
 	}
-	s.release("noisy")
-	s.release("noisy")
+	s.Release("noisy")
+	s.Release("noisy")
 
 	// A waiter whose context ends leaves the queue, and a slot granted as it ends is handed on.
 	for i := 0; i < 4; i++ {
-		if err := s.acquire(ctx, "a"); err != nil {
+		if err := s.Acquire(ctx, "a"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if err := s.acquire(short, "b"); err == nil {
+	if err := s.Acquire(short, "b"); err == nil {
 		t.Error("a waiter past its deadline got a slot")
 	}
 	s.mu.Lock()

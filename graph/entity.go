@@ -29,10 +29,6 @@ func (r SubgraphResolver) Query() subgraph.QueryResolver     { return r.Resolver
 func (r SubgraphResolver) User() subgraph.UserResolver       { return r.Resolver.User() }
 func (r SubgraphResolver) Entity() subgraph.EntityResolver   { return entityResolver{r.Resolver} }
 
-// MaxRepresentations bounds the representations of one entity type in one _entities field, as
-// USERS_MAX_IDS bounds users(ids:); past it the whole type's group fails with BAD_USER_INPUT.
-const MaxRepresentations = 1000
-
 // entityResolver resolves representations a batch per type, through the request's loaders, so
 // 100 Users are one getbyidlist call and 50 iTwins one round of concurrent GETs. An id that is
 // malformed, unknown or hidden from the caller is a null entry with its own error (NOT_FOUND or
@@ -45,7 +41,7 @@ func (r entityResolver) FindManyITwinByIDs(ctx context.Context, reps []*subgraph
 		ids[i] = rep.ID
 	}
 	out := make([]*model.ITwin, len(reps))
-	return out, r.eachITwin(ctx, "ITwin", ids, func(i int, t *bentley.ITwin) error {
+	return out, r.eachITwin(ctx, ids, func(i int, t *bentley.ITwin) error {
 		out[i] = r.convert().iTwin(ctx, t)
 		return nil
 	})
@@ -57,7 +53,7 @@ func (r entityResolver) FindManyAccountByIDs(ctx context.Context, reps []*subgra
 		ids[i] = rep.ID
 	}
 	out := make([]*model.Account, len(reps))
-	return out, r.eachITwin(ctx, "Account", ids, func(i int, t *bentley.ITwin) error {
+	return out, r.eachITwin(ctx, ids, func(i int, t *bentley.ITwin) error {
 		// An Account is an iTwin of class Account; any other iTwin's id is no Account's.
 		if !strings.EqualFold(t.Class, "Account") {
 			return &notFoundError{what: "account"}
@@ -67,19 +63,13 @@ func (r entityResolver) FindManyAccountByIDs(ctx context.Context, reps []*subgra
 	})
 }
 
-// entityLoaders refuses more than MaxRepresentations representations of one type and returns
-// the request's loaders.
-func entityLoaders(ctx context.Context, typ string, n int) (*Loaders, error) {
-	if n > MaxRepresentations {
-		return nil, inputErrorf("_entities has %d %s representations; at most %d are allowed", n, typ, MaxRepresentations)
-	}
-	return requestLoaders(ctx)
-}
+// entityLoaders returns the request's loaders; entityCheck has bounded the representations.
+func entityLoaders(ctx context.Context) (*Loaders, error) { return requestLoaders(ctx) }
 
 // eachITwin loads every id's iTwin in one round (all loads start before any is awaited) and
 // hands each to put; the per-index errors come back as a graphql.BatchErrorList.
-func (r entityResolver) eachITwin(ctx context.Context, typ string, ids []string, put func(int, *bentley.ITwin) error) error {
-	l, err := entityLoaders(ctx, typ, len(ids))
+func (r entityResolver) eachITwin(ctx context.Context, ids []string, put func(int, *bentley.ITwin) error) error {
+	l, err := entityLoaders(ctx)
 	if err != nil {
 		return err
 	}
@@ -101,7 +91,7 @@ func (r entityResolver) eachITwin(ctx context.Context, typ string, ids []string,
 }
 
 func (r entityResolver) FindManyUserByIDs(ctx context.Context, reps []*subgraph.UserByIDsInput) ([]*model.User, error) {
-	l, err := entityLoaders(ctx, "User", len(reps))
+	l, err := entityLoaders(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +124,7 @@ func (r entityResolver) FindManyUserByIDs(ctx context.Context, reps []*subgraph.
 }
 
 func (r entityResolver) FindManyMemberByIDs(ctx context.Context, reps []*subgraph.MemberByIDsInput) ([]*model.Member, error) {
-	l, err := entityLoaders(ctx, "Member", len(reps))
+	l, err := entityLoaders(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
 // Error codes in extensions.code. They are part of the public contract: clients branch on them.
@@ -26,6 +27,9 @@ const (
 	CodeUpstreamError       = "UPSTREAM_ERROR"
 	CodeInternal            = "INTERNAL_SERVER_ERROR"
 )
+
+// maxLoggedError bounds an error text in a log line: texts can carry what a client sent.
+const maxLoggedError = 500
 
 // inputError is a problem with the query's arguments, reported as BAD_USER_INPUT.
 type inputError struct{ msg string }
@@ -78,6 +82,9 @@ func classify(err error) (p presentation, unexpected bool) {
 		return presentation{code: CodeRequestLimitExceeded, message: "this query needs more upstream calls than one request may make; split it"}, false
 	case errors.Is(err, errPanic):
 		return presentation{code: CodeInternal, message: "internal server error"}, false
+	case errors.Is(err, subgraph.ErrTypeNotFound):
+		// A representation federation could not route: the router's (the client's) mistake.
+		return presentation{code: CodeBadUserInput, message: "a representation names no entity this subgraph resolves"}, false
 	case errors.Is(err, context.Canceled):
 		return presentation{code: CodeUpstreamUnavailable, message: "the request was cancelled before the iTwin Platform answered"}, false
 	}
@@ -133,7 +140,7 @@ func NewErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		p, unexpected := classify(err)
 		if unexpected {
-			logger.ErrorContext(ctx, "unexpected resolver error", "path", out.Path.String(), "error", err)
+			logger.ErrorContext(ctx, "unexpected resolver error", "path", truncate(out.Path.String(), maxLoggedError), "error", truncate(err.Error(), maxLoggedError))
 		}
 		out.Message = p.message
 		out.Extensions = map[string]any{"code": p.code}
@@ -148,7 +155,7 @@ func NewErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 // bad field never takes the server down.
 func NewRecoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
+		logger.ErrorContext(ctx, "resolver panic", "panic", truncate(fmt.Sprint(p), maxLoggedError))
 		return errPanic
 	}
 }

@@ -217,26 +217,96 @@ func wantNotFound(t *testing.T, errs []gqlError, at ...int) {
 	}
 }
 
-// More than MaxRepresentations representations of one type fail that type with BAD_USER_INPUT
-// and cost no upstream call.
+// More than MaxRepresentations representations in one operation, of all types together and
+// unknown types included, are refused before execution with one BAD_USER_INPUT and no upstream
+// call.
 func TestEntitiesPastTheLimitAreRefused(t *testing.T) {
 	e := subgraphEnv(t, withLimits(graph.Limits{MaxComplexity: 1 << 30, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10, MaxTokens: 1 << 20}))
-	for _, typ := range []string{"User", "ITwin", "Member"} {
-		reps := make([]map[string]any, graph.MaxRepresentations+1)
-		for i := range reps {
-			reps[i] = map[string]any{"__typename": typ, "id": fmt.Sprintf("00000000-0000-4000-8000-%012d", i)}
-		}
+	id := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
+	mixed := make([]map[string]any, 0, graph.MaxRepresentations+1)
+	for i := 0; i <= graph.MaxRepresentations; i++ {
+		mixed = append(mixed, map[string]any{"__typename": []string{"User", "ITwin", "Member"}[i%3], "id": id(i)})
+	}
+	unknown := make([]map[string]any, graph.MaxRepresentations+1)
+	for i := range unknown {
+		unknown[i] = map[string]any{"__typename": "Nope", "id": id(i)}
+	}
+	for name, reps := range map[string]any{"mixed types": mixed, "unknown types": unknown} {
 		e.emu.Reset()
 		resp := e.query(t, e.show.Token, `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`, map[string]any{"reps": reps})
-		refused := false
-		for _, err := range resp.Errors {
-			refused = refused || (err.code() == "BAD_USER_INPUT" && strings.Contains(err.Message, typ+" representations"))
-		}
-		if !refused {
-			t.Errorf("%d %s representations: errors %+v, want BAD_USER_INPUT naming the type", len(reps), typ, resp.Errors)
+		if len(resp.Errors) != 1 || resp.Errors[0].code() != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "representations") || resp.Data != nil {
+			t.Errorf("%s: errors %+v, data %v; want one BAD_USER_INPUT", name, resp.Errors, resp.Data)
 		}
 		if n := e.emu.TotalCalls(); n != 0 {
-			t.Errorf("%d %s representations made %d upstream calls", len(reps), typ, n)
+			t.Errorf("%s: %d upstream calls", name, n)
 		}
+	}
+	// Across two _entities fields the bound is the same.
+	half := mixed[:graph.MaxRepresentations/2+1]
+	resp := e.query(t, e.show.Token, `query($a: [_Any!]!, $b: [_Any!]!) { a: _entities(representations: $a) { __typename } b: _entities(representations: $b) { __typename } }`,
+		map[string]any{"a": half, "b": half})
+	if len(resp.Errors) != 1 || resp.Errors[0].code() != "BAD_USER_INPUT" {
+		t.Errorf("two fields of %d each: %+v", len(half), resp.Errors)
+	}
+}
+
+// Representations that are the router's mistakes are one BAD_USER_INPUT each request, never an
+// ERROR log line, and a huge __typename is quoted cut.
+func TestBadRepresentationsAreOneInputError(t *testing.T) {
+	e := subgraphEnv(t, func(o *graph.Options) { o.Limits.MaxBodyBytes = 1 << 20 })
+	none := make([]map[string]any, 12000)
+	for i := range none {
+		none[i] = map[string]any{"id": "x"}
+	}
+	long := strings.Repeat("T", 200_000)
+	for name, reps := range map[string][]map[string]any{
+		"12,000 without __typename":      none,
+		"ten without __typename":         none[:10],
+		"a 200,000-character __typename": {{"__typename": long, "id": "x"}},
+		"a __typename that is a number":  {{"__typename": 7, "id": "x"}},
+	} {
+		resp := e.query(t, e.show.Token, `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename } }`, map[string]any{"reps": reps})
+		if len(resp.Errors) != 1 || resp.Errors[0].code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %d errors, first %+v; want one BAD_USER_INPUT", name, len(resp.Errors), resp.Errors[:min(1, len(resp.Errors))])
+		} else if len(resp.Errors[0].Message) > 200 {
+			t.Errorf("%s: a message of %d bytes", name, len(resp.Errors[0].Message))
+		}
+	}
+	logs := e.logs.String()
+	if strings.Contains(logs, `"level":"ERROR"`) {
+		t.Errorf("client mistakes were logged as errors:\n%.2000s", logs)
+	}
+	for _, line := range strings.Split(logs, "\n") {
+		if len(line) > 4000 {
+			t.Errorf("a log line of %d bytes", len(line))
+		}
+	}
+}
+
+// _entities is costed per representation: 1000 copies of one iTwin with six pages of 100
+// members is refused as too complex before any platform call, not answered with 100+ MB.
+func TestEntitiesComplexityScalesWithRepresentations(t *testing.T) {
+	e := subgraphEnv(t)
+	reps := make([]map[string]any, 1000)
+	for i := range reps {
+		reps[i] = map[string]any{"__typename": "ITwin", "id": e.show.ITwinID}
+	}
+	var pages []string
+	for i := 0; i < 6; i++ {
+		pages = append(pages, fmt.Sprintf("m%d: members(first: 100) { edges { node { id userId roles { displayName } } } }", i))
+	}
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ITwin { id ` + strings.Join(pages, " ") + ` } } }`
+	e.emu.Reset()
+	resp := e.query(t, e.show.Token, q, map[string]any{"reps": reps})
+	if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeComplexityLimitExceeded || resp.Data != nil {
+		t.Errorf("errors %+v; want COMPLEXITY_LIMIT_EXCEEDED", resp.Errors)
+	}
+	if n := e.emu.TotalCalls(); n != 0 {
+		t.Errorf("%d upstream calls for a refused request", n)
+	}
+	// One representation with the same selection is within the limit and answered.
+	one := e.query(t, e.show.Token, q, map[string]any{"reps": reps[:1]})
+	if len(one.Errors) > 0 {
+		t.Errorf("one representation: %+v", one.Errors)
 	}
 }

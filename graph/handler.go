@@ -70,12 +70,21 @@ type Options struct {
 	// QueryCacheBytes bounds the parsed-query cache, estimated from each document's size and
 	// tokens; DefaultQueryCacheBytes when 0.
 	QueryCacheBytes int64
-	// MaxInFlight bounds the GraphQL requests served at once; those past it get 503 with
-	// OVERLOADED at once. DefaultMaxInFlight when 0.
+	// MaxInFlight bounds the GraphQL requests executing at once; those past it wait up to 2s and
+	// then get 503 with OVERLOADED. DefaultMaxInFlight when 0.
 	MaxInFlight int
+	// MaxInFlightPerCaller is each caller's share of MaxInFlight while others wait;
+	// DefaultMaxInFlightPerCaller when 0, negative for none.
+	MaxInFlightPerCaller int
 	// InFlight, when set, is the in-flight bound shared with other handlers (the plain endpoint
 	// and the subgraph count against one limit); MaxInFlight is then unused.
 	InFlight *InFlightLimit
+	// BodyReadTimeout bounds the reading of one request body; DefaultBodyReadTimeout when 0.
+	BodyReadTimeout time.Duration
+	// BodyBufferBytes bounds the bytes of all request bodies held at once, read or being read;
+	// DefaultBodyBufferBytes when 0. Bodies, when set, is that budget shared with other handlers.
+	BodyBufferBytes int64
+	Bodies          *BodyBudget
 	// Trusted, when set, resolves documentId and APQ hashes from the manifest and, enforced,
 	// refuses every other document before parsing.
 	Trusted *TrustedDocuments
@@ -102,21 +111,28 @@ func NewHandler(opts Options) http.Handler {
 	resolver := NewResolver(opts.Limits.MaxUserIDs, opts.Logger)
 	var es graphql.ExecutableSchema = NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()})
 	if opts.Subgraph {
-		es = subgraph.NewExecutableSchema(subgraph.Config{Resolvers: SubgraphResolver{resolver}, Complexity: subgraphComplexity()})
+		es = entitySchema{subgraph.NewExecutableSchema(subgraph.Config{Resolvers: SubgraphResolver{resolver}, Complexity: subgraphComplexity()})}
 	}
 	srv := newServer(es, opts)
 	inFlight := opts.InFlight
 	if inFlight == nil {
-		inFlight = NewInFlightLimit(opts.MaxInFlight)
+		inFlight = NewInFlightLimit(opts.MaxInFlight, opts.MaxInFlightPerCaller)
+	}
+	bodies := opts.Bodies
+	if bodies == nil {
+		bodies = NewBodyBudget(opts.BodyBufferBytes)
 	}
 	loaders := LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
+	// The order is the admission order: nothing before the execution slot costs more than the
+	// bytes a client has sent, and the slot's share is the authenticated caller's.
 	return cors(opts.CORSAllowedOrigins,
 		observe(opts.Logger, opts.Observer,
-			inFlight.wrap(
-				overHTTP(opts.Limits.MaxTokens,
-					withTimeout(opts.RequestTimeout,
-						readBody(opts.Limits.MaxBodyBytes, opts.Trusted,
-							Middleware(opts.Client, opts.Authenticate, loaders, srv)))))))
+			overHTTP(opts.Limits.MaxTokens,
+				readBody(opts.Limits.MaxBodyBytes, opts.BodyReadTimeout, bodies.b, opts.Trusted,
+					authenticate(opts.Authenticate,
+						inFlight.wrap(opts.Observer,
+							withTimeout(opts.RequestTimeout,
+								Middleware(opts.Client, loaders, srv))))))))
 }
 
 func (o Options) withDefaults() Options {
@@ -143,6 +159,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
+	}
+	if o.MaxInFlightPerCaller == 0 {
+		o.MaxInFlightPerCaller = DefaultMaxInFlightPerCaller
+	}
+	if o.BodyReadTimeout <= 0 {
+		o.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	if o.BodyBufferBytes <= 0 {
+		o.BodyBufferBytes = DefaultBodyBufferBytes
 	}
 	o.Limits = o.Limits.withDefaults()
 	return o
@@ -176,6 +201,9 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	if opts.Subgraph {
+		srv.Use(newEntityCheck(es))
+	}
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	if opts.TracerProvider != nil {
 		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
@@ -184,51 +212,6 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
 	return srv
-}
-
-// CodeOverloaded refuses a request past MaxInFlight: retry shortly, or on another replica.
-const CodeOverloaded = "OVERLOADED"
-
-// inFlightWait is how long a request waits for a free slot before it is refused. A waiting
-// request has not read its body yet: waiting costs a goroutine, not a document's memory.
-const inFlightWait = 2 * time.Second
-
-// InFlightLimit serves at most max requests at once; a request past it waits up to inFlightWait
-// for a slot and is then answered 503 with Retry-After, so the memory bodies and parsed
-// documents can take is bounded by configuration, not by traffic. A buffered channel is the
-// semaphore: one weight per request and no fairness to keep, so golang.org/x/sync/semaphore would
-// add nothing.
-type InFlightLimit struct{ slots chan struct{} }
-
-// NewInFlightLimit returns a bound of max requests at once, for one or more handlers.
-func NewInFlightLimit(max int) *InFlightLimit {
-	if max <= 0 {
-		max = DefaultMaxInFlight
-	}
-	return &InFlightLimit{slots: make(chan struct{}, max)}
-}
-
-func (l *InFlightLimit) wrap(next http.Handler) http.Handler {
-	slots := l.slots
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case slots <- struct{}{}:
-		default:
-			t := time.NewTimer(inFlightWait)
-			defer t.Stop()
-			select {
-			case slots <- struct{}{}:
-			case <-t.C:
-				w.Header().Set("Retry-After", "1")
-				writeRequestError(w, http.StatusServiceUnavailable, CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
-				return
-			case <-r.Context().Done():
-				return // the client left
-			}
-		}
-		defer func() { <-slots }()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // withTimeout gives each request a deadline; upstream calls and retries stay inside it.

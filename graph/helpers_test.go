@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +31,8 @@ type env struct {
 	platform string
 	// client is the gateway's platform client.
 	client *bentley.Client
+	// requests counts the requests the gateway's server has started reading.
+	requests *atomic.Int64
 }
 
 // newEnv serves the gateway, with each option applied to its handler options.
@@ -60,9 +64,16 @@ func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*grap
 	for _, o := range options {
 		o(&opts)
 	}
-	gw := httptest.NewServer(graph.NewHandler(opts))
+	gw := httptest.NewUnstartedServer(graph.NewHandler(opts))
+	var requests atomic.Int64
+	gw.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateActive {
+			requests.Add(1)
+		}
+	}
+	gw.Start()
 	t.Cleanup(gw.Close)
-	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport, platform: upstream.URL, client: client}
+	return &env{emu: emu, url: gw.URL, show: emu.Showcase(), logs: logs, upstream: transport, platform: upstream.URL, client: client, requests: &requests}
 }
 
 // platformGet reads a platform answer straight from the emulator, as the showcase caller, to
@@ -208,4 +219,15 @@ func (l *lockedWriter) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// eventually waits until cond holds, polling, and fails the test if it does not within 20 s
+// (generous: the machines are small and shared, and -race slows everything).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+	}
 }

@@ -2,16 +2,15 @@ package graph
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/itwin-graphql/gateway/graph/model"
 	"github.com/itwin-graphql/gateway/graph/subgraph"
@@ -163,38 +162,61 @@ func (b *callBudget) take() error {
 	return nil
 }
 
-// readBody reads a POST body before gqlgen does, through MAX_BODY_BYTES, and refuses what gqlgen
-// would answer by echoing the body back (its decode errors quote it, variables and all) or with
-// no extensions.code: a body over the limit (413), one that could not be read in time (408, with
-// nothing of the connection in the message), and one that is empty, not JSON, a batch (a JSON
-// array) or not the shape of a GraphQL request (400 BAD_REQUEST). With trusted documents, the
-// fields it parsed go to their check. gqlgen then decodes the buffer.
-func readBody(max int64, trusted *TrustedDocuments, next http.Handler) http.Handler {
+// readBody reads a POST body before gqlgen does, and before the request takes an execution slot:
+// through MAX_BODY_BYTES, under its own deadline (timeout, from the first byte awaited) and the
+// budget of bytes all bodies may hold. It refuses what gqlgen would answer by echoing the body
+// back (its decode errors quote it, variables and all) or with no extensions.code: a body over
+// the limit (413), one that could not be read in time (408, with nothing of the connection in the
+// message), one past the budget (503 OVERLOADED), one sent compressed (415), and one that is
+// empty, not JSON, a batch (a JSON array) or not the shape of a GraphQL request (400
+// BAD_REQUEST). With trusted documents, the fields it parsed go to their check. gqlgen then
+// decodes the buffer.
+func readBody(max int64, timeout time.Duration, budget *bodyBudget, trusted *TrustedDocuments, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			if msg := checkQueryParams(r.URL.Query()); msg != "" {
 				writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
 				return
 			}
+			// No body to wait for: the server's whole-request read deadline must not cut off an
+			// execution that outlasts it.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 			trusted.serve(w, r, nil, next)
+			return
+		}
+		if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+			writeRequestError(w, http.StatusUnsupportedMediaType, CodeBadRequest, "compressed request bodies are not accepted; send the JSON as it is")
 			return
 		}
 		if r.ContentLength > max {
 			tooLarge(w, max)
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-				writeRequestError(w, http.StatusRequestTimeout, CodeBadRequest, "the request body was not received in time")
-				return
-			}
-			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
-			return
+		rc := http.NewResponseController(w)
+		// The deadline is the body's alone: once read, the connection's reads are unbounded
+		// again, so an execution that outlasts it is not cut off by it.
+		_ = rc.SetReadDeadline(time.Now().Add(timeout))
+		body, held, err := readAllBudgeted(r.Body, r.ContentLength, max, budget)
+		defer budget.give(held)
+		_ = rc.SetReadDeadline(time.Time{})
+		if err != nil && r.ProtoMajor == 1 {
+			// The rest of the body is not worth reading: without this the server would read it
+			// to keep the connection, at the client's pace, before answering.
+			w.Header().Set("Connection", "close")
 		}
-		if int64(len(body)) > max {
+		switch {
+		case errors.Is(err, errBodyTooLarge):
 			tooLarge(w, max)
+			return
+		case errors.Is(err, errBodyBudget):
+			w.Header().Set("Retry-After", "1")
+			writeRequestError(w, http.StatusServiceUnavailable, CodeOverloaded, "the gateway is receiving as many request bodies as it may; retry shortly")
+			return
+		case err != nil && isTimeout(err):
+			writeRequestError(w, http.StatusRequestTimeout, CodeBadRequest, "the request body was not received in time")
+			return
+		case err != nil:
+			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return
 		}
 		fields, msg := checkRequestJSON(body)
@@ -205,7 +227,6 @@ func readBody(max int64, trusted *TrustedDocuments, next http.Handler) http.Hand
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		trusted.serve(w, r, fields, next) // the fields just parsed, not parsed again
-
 	})
 }
 
@@ -302,8 +323,8 @@ func tooLarge(w http.ResponseWriter, max int64) {
 
 // subgraphComplexity gives the subgraph schema the plain schema's costs: its object types are
 // the same, and its Query has the same fields plus _service and _entities. gqlgen keeps the
-// latter's cost functions unexported, so _entities costs what it selects once; its size is
-// bounded by MaxRepresentations per type and its calls by the operation's call budget.
+// latter's cost functions unexported, so entitySchema costs _entities (its selection once per
+// representation); entityCheck bounds the representations and the call budget their calls.
 func subgraphComplexity() subgraph.ComplexityRoot {
 	c := complexity()
 	var s subgraph.ComplexityRoot

@@ -469,29 +469,33 @@ func loadersFrom(ctx context.Context) *Loaders {
 	return l
 }
 
-// Authenticate decides which bearer token a request's platform calls carry. It returns "" and
-// no error to go on without one (fields then answer UNAUTHENTICATED), ErrUnauthenticated to refuse
-// the request with 401, and any other error to refuse it with 503.
-type Authenticate func(r *http.Request) (token string, err error)
+// Authenticate decides which bearer token a request's platform calls carry, and who the caller
+// is for fair shares: an identity the gateway has validated (an API key in service mode), or ""
+// to key the shares on the token's hash. It returns "" and no error to go on without a token
+// (fields then answer UNAUTHENTICATED), ErrUnauthenticated to refuse the request with 401, and
+// any other error to refuse it with 503. A header the gateway has not validated never becomes
+// the caller: anyone could send a fresh one per request and so take a fresh share.
+type Authenticate func(r *http.Request) (token, caller string, err error)
 
 // ErrUnauthenticated refuses a request whose caller the gateway may not act for.
 var ErrUnauthenticated = errors.New("the caller is not allowed to use this gateway")
 
-// PassThrough is the default Authenticate: the caller's own bearer token goes upstream.
-func PassThrough(r *http.Request) (string, error) {
+// PassThrough is the default Authenticate: the caller's own bearer token goes upstream, and its
+// hash keys the caller's shares.
+func PassThrough(r *http.Request) (string, string, error) {
 	token, _ := bearerToken(r)
-	return token, nil
+	return token, "", nil
 }
 
-// Middleware gives every request its own Loaders and puts the bearer token authenticate chose
-// into the context for the platform calls the loaders make.
-func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOptions, next http.Handler) http.Handler {
+// authenticate puts the platform token and the caller's identity that authenticate chose into
+// the request's context, or refuses the request.
+func authenticate(authenticate Authenticate, next http.Handler) http.Handler {
 	if authenticate == nil {
 		authenticate = PassThrough
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		token, err := authenticate(r)
+		token, caller, err := authenticate(r)
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
 			w.Header().Set("WWW-Authenticate", `ApiKey header="X-Api-Key"`)
@@ -502,15 +506,22 @@ func Middleware(client *bentley.Client, authenticate Authenticate, opts LoaderOp
 			return
 		case token != "":
 			ctx = bentley.WithToken(ctx, token)
+			if caller != "" {
+				ctx = bentley.WithCaller(ctx, caller)
+			}
 		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Middleware gives every request its own Loaders; authenticate has put the request's token and
+// caller into its context for the platform calls the loaders make.
+func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
 		l := NewLoaders(client, opts)
-		// Retries spend the request's budget too, and the caller's share of upstream slots is
-		// keyed by who sent the request: the API key in service mode (where every caller has the
-		// same platform token), else the token's hash (the client's default).
+		// Retries spend the request's budget too.
 		ctx = bentley.WithBudget(ctx, l.budget)
-		if key := r.Header.Get("X-Api-Key"); key != "" && token != "" {
-			ctx = bentley.WithCaller(ctx, key)
-		}
 		if rec := recordFrom(ctx); rec != nil {
 			rec.mu.Lock()
 			rec.loaders = l

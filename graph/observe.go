@@ -24,8 +24,10 @@ type Observer interface {
 	QueryFinished(QueryRecord)
 	// LoaderBatch reports the keys of one loader batch.
 	LoaderBatch(loader string, keys int)
-	// InFlight moves the count of requests being served.
+	// InFlight moves the count of requests executing (holding an execution slot).
 	InFlight(delta int)
+	// Queued moves the count of requests waiting for an execution slot.
+	Queued(delta int)
 	// BudgetExceeded reports an upstream call refused because the request's budget was spent.
 	BudgetExceeded()
 }
@@ -141,10 +143,6 @@ func observe(logger *slog.Logger, obs Observer, next http.Handler) http.Handler 
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		if obs != nil {
-			obs.InFlight(1)
-			defer obs.InFlight(-1)
-		}
 		rec := &record{}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))

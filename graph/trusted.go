@@ -242,9 +242,10 @@ func (t *TrustedDocuments) logUnlisted(p requestParams) {
 	}
 }
 
+// truncate cuts s to at most n bytes, on a character boundary.
 func truncate(s string, n int) string {
 	if len(s) > n {
-		return s[:n]
+		return strings.ToValidUTF8(s[:n], "")
 	}
 	return s
 }

@@ -1,0 +1,217 @@
+package graph_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
+)
+
+// slowBody opens a connection and sends a POST whose body never finishes: it announces size
+// bytes and trickles one every interval until stop is closed. It returns the status the gateway
+// finally answers (0 if the connection closed without an answer) on the channel.
+func slowBody(t *testing.T, addr string, size int, interval time.Duration, stop <-chan struct{}, started *sync.WaitGroup) <-chan int {
+	t.Helper()
+	status := make(chan int, 1)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{", size)
+	go func() {
+		defer conn.Close()
+		go func() {
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				status <- 0
+				return
+			}
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		started.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return status
+}
+
+// 64 connections that send their bodies a byte every half second hold no execution slot: other
+// callers are answered while every one of them is still sending.
+func TestSlowBodiesHoldNoSlots(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) { o.BodyReadTimeout = time.Minute })
+	addr := strings.TrimPrefix(e.url, "http://")
+	stop := make(chan struct{})
+	var started sync.WaitGroup
+	var answered []<-chan int
+	for i := 0; i < graph.DefaultMaxInFlight; i++ {
+		started.Add(1)
+		answered = append(answered, slowBody(t, addr, 4096, 500*time.Millisecond, stop, &started))
+	}
+	started.Wait()
+	// Every slow request has reached the server before the victims go.
+	eventually(t, "the server reads all 64 slow requests", func() bool { return e.requests.Load() >= graph.DefaultMaxInFlight })
+	for i := 0; i < 8; i++ {
+		resp := e.query(t, e.show.Token, "{ me { id } }", nil)
+		if resp.status != 200 || len(resp.Errors) > 0 {
+			t.Fatalf("victim %d beside 64 slow bodies: %d %+v", i, resp.status, resp.Errors)
+		}
+	}
+	for i, ch := range answered {
+		select {
+		case s := <-ch:
+			t.Fatalf("slow body %d was answered (%d) before it finished: the test proves nothing", i, s)
+		default:
+		}
+	}
+	close(stop)
+}
+
+// A body slower than its deadline gets 408, and the bytes it held go back to the budget.
+func TestBodyReadDeadline(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) { o.BodyReadTimeout = 300 * time.Millisecond })
+	addr := strings.TrimPrefix(e.url, "http://")
+	stop := make(chan struct{})
+	defer close(stop)
+	var started sync.WaitGroup
+	started.Add(1)
+	status := slowBody(t, addr, 4096, 100*time.Millisecond, stop, &started)
+	select {
+	case s := <-status:
+		if s != http.StatusRequestTimeout {
+			t.Errorf("slow body answered %d, want 408", s)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a body slower than BODY_READ_TIMEOUT was never answered")
+	}
+}
+
+// The bytes of bodies held at once are bounded: past the budget a body gets 503 OVERLOADED,
+// and once the holder is gone the budget serves again.
+func TestBodyBudget(t *testing.T) {
+	e := newEnv(t, func(o *graph.Options) {
+		o.BodyBufferBytes = 64 << 10
+		o.BodyReadTimeout = time.Minute
+	})
+	// The holder has sent 50 KB of a 63 KB body, which has taken all but 1 KB of the budget.
+	c, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"query\":\"%s", 63<<10, strings.Repeat(" ", 50<<10))
+	padded := "{ me { id } }" + strings.Repeat(" ", 2048)
+	eventually(t, "the holder has taken the budget", func() bool {
+		resp, err := e.post(e.show.Token, padded, nil)
+		return err == nil && resp.status == 503 && len(resp.Errors) == 1 && resp.Errors[0].code() == graph.CodeOverloaded
+	})
+	// A small body still fits.
+	if resp := e.query(t, e.show.Token, "{ me { id } }", nil); resp.status != 200 {
+		t.Errorf("a small body beside the holder: %d %+v", resp.status, resp.Errors)
+	}
+	c.Close()
+	eventually(t, "the budget is given back", func() bool {
+		resp, err := e.post(e.show.Token, padded, nil)
+		return err == nil && resp.status == 200
+	})
+}
+
+// One caller with many concurrent requests cannot keep another out: the other's requests take
+// the next free slots, as the per-caller share says, while the first caller's wait.
+func TestInFlightSharePerCaller(t *testing.T) {
+	// No dedup: each of the noisy caller's requests makes its own platform call.
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second), bentley.WithDedup(false)}, func(o *graph.Options) {
+		o.MaxInFlight = 4
+		o.MaxInFlightPerCaller = 2
+	})
+	// Every platform call takes 600 ms, and the noisy caller keeps 40 requests queued: in arrival
+	// order, a request would wait behind them past the 2 s it may.
+	e.emu.SetLatency(600 * time.Millisecond)
+	users := e.emu.DemoUsers()
+	noisy, quiet := users[0].Token, users[1].Token
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 20; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _ = e.post(noisy, fmt.Sprintf("query Noisy%d { me { id } }", i), nil)
+			}
+		}()
+	}
+	eventually(t, "the noisy caller holds every slot", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 4 })
+	var refused atomic.Int32
+	var quietWG sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		quietWG.Add(1)
+		go func() {
+			defer quietWG.Done()
+			resp, err := e.post(quiet, fmt.Sprintf("query Quiet%d { me { id } }", i), nil)
+			if err != nil || resp.status != 200 || len(resp.Errors) > 0 {
+				refused.Add(1)
+			}
+		}()
+	}
+	quietWG.Wait()
+	close(stop)
+	if n := refused.Load(); n > 0 {
+		t.Errorf("%d of the quiet caller's 4 requests failed beside a noisy caller", n)
+	}
+	e.emu.SetLatency(0)
+	wg.Wait()
+}
+
+// A request whose platform call waits out a 429's Retry-After gives its execution slot back
+// while it sleeps: with one slot, another caller's request is answered first.
+func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) { o.MaxInFlight = 1 })
+	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2", Times: 1})
+	users := e.emu.DemoUsers()
+	order := make(chan string, 2)
+	go func() {
+		resp, err := e.post(users[0].Token, "query Sleeper { me { id } }", nil)
+		if err != nil || resp.status != 200 || len(resp.Errors) > 0 {
+			order <- fmt.Sprintf("sleeper failed: %v %d %+v", err, resp.status, resp.Errors)
+			return
+		}
+		order <- "sleeper"
+	}()
+	eventually(t, "the first request got its 429", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 1 })
+	resp := e.query(t, users[1].Token, "query Other { me { id } }", nil)
+	if resp.status != 200 || len(resp.Errors) > 0 {
+		t.Fatalf("the other caller: %d %+v", resp.status, resp.Errors)
+	}
+	order <- "other"
+	if first := <-order; first != "other" {
+		t.Errorf("answered first: %s; the sleeping request kept the only slot", first)
+	}
+	<-order
+	_ = io.Discard
+}
