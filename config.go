@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -56,6 +57,8 @@ var settings = []setting{
 	{"TRUSTED_DOCUMENTS_MODE", "trusted-documents-mode", "enforce", "enforce: refuse documents not in the manifest, before parsing; log: serve them and log each once"},
 	{"TRUSTED_DOCUMENTS_BYPASS_KEY", "trusted-documents-bypass-key", "", "a secret (16+ characters): requests with it in X-Trusted-Documents-Bypass may send any document (GraphiQL, operators); empty: none may, and GraphiQL is off in enforce mode"},
 	{"SUBGRAPH", "subgraph", "false", "also serve the graph as an Apollo Federation v2 subgraph (_service, _entities) at /subgraph, for a federation router"},
+	{"SUBGRAPH_LISTEN", "subgraph-listen", "", "serve /subgraph on this address of its own (e.g. 127.0.0.1:4001, the router's network) instead of the public listener"},
+	{"SUBGRAPH_KEY", "subgraph-key", "", "a secret (16+ characters) the router must send in X-Subgraph-Key; with enforced trusted documents SUBGRAPH needs this or SUBGRAPH_LISTEN"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
@@ -95,6 +98,8 @@ type config struct {
 	limits          graph.Limits
 	graphiql        bool
 	subgraph        bool
+	subgraphListen  string
+	subgraphKey     string
 	pprof           bool
 	trustedDocs     string
 	trustedMode     string
@@ -232,6 +237,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
 		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))
 	}
+	if err := cfg.loadSubgraph(get); err != nil {
+		return config{}, err
+	}
 	if cfg.graphiql, err = strconv.ParseBool(get("GRAPHIQL")); err != nil {
 		return config{}, fmt.Errorf("GRAPHIQL: %q is not true or false", get("GRAPHIQL"))
 	}
@@ -330,6 +338,30 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", get("LOG_LEVEL"))
 	}
 	return cfg, nil
+}
+
+// loadSubgraph reads the subgraph's settings. The subgraph takes no manifest (a router's queries
+// are planned from the supergraph, not shipped by an app), so with enforced trusted documents it
+// must not be reachable where the public endpoint is: it gets a listener of its own, or a key
+// only the router holds.
+func (cfg *config) loadSubgraph(get func(string) string) error {
+	cfg.subgraphListen, cfg.subgraphKey = get("SUBGRAPH_LISTEN"), get("SUBGRAPH_KEY")
+	if cfg.subgraphListen != "" {
+		if _, port, err := net.SplitHostPort(cfg.subgraphListen); err != nil || port == "" {
+			return fmt.Errorf("SUBGRAPH_LISTEN: %q is not an address such as 127.0.0.1:4001", cfg.subgraphListen)
+		}
+	}
+	if cfg.subgraphKey != "" && len(cfg.subgraphKey) < 16 {
+		return errors.New("SUBGRAPH_KEY: at least 16 characters")
+	}
+	if !cfg.subgraph && (cfg.subgraphListen != "" || cfg.subgraphKey != "") {
+		return errors.New("SUBGRAPH_LISTEN or SUBGRAPH_KEY is set but SUBGRAPH is not true")
+	}
+	if cfg.subgraph && cfg.trustedDocs != "" && cfg.trustedMode == graph.TrustedEnforce && cfg.subgraphListen == "" && cfg.subgraphKey == "" {
+		return errors.New("SUBGRAPH=true with enforced TRUSTED_DOCUMENTS would serve any document at /subgraph on the public listener; " +
+			"set SUBGRAPH_LISTEN (a listener for the router's network) or SUBGRAPH_KEY (a secret the router sends)")
+	}
+	return nil
 }
 
 // loadServiceMode reads the service-mode settings. Service mode acts for callers with the

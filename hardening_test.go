@@ -2,13 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,4 +173,140 @@ func TestSubgraphHeapStaysUnderTheBound(t *testing.T) {
 	} else {
 		t.Logf("heap peak %d MiB, worst case %d MiB", p>>20, limit>>20)
 	}
+}
+
+// With enforced trusted documents the subgraph, which takes no manifest, must not share the
+// public listener unguarded: the gateway refuses to start so, and serves it behind a key or on
+// a listener of its own.
+func TestSubgraphApart(t *testing.T) {
+	manifest := filepath.Join(t.TempDir(), "manifest.json")
+	if err := os.WriteFile(manifest, []byte(`{"me": "query Me { me { id } }"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "SUBGRAPH": "true", "TRUSTED_DOCUMENTS": manifest}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SUBGRAPH_LISTEN") || !strings.Contains(err.Error(), "SUBGRAPH_KEY") {
+		t.Fatalf("enforced trusted documents with an open subgraph: %v; want a refusal to start", err)
+	}
+	sdl := `{"query":"{ _service { sdl } }"}`
+
+	t.Run("key", func(t *testing.T) {
+		key := "the-routers-own-secret"
+		g := startGateway(t, map[string]string{"SUBGRAPH": "true", "TRUSTED_DOCUMENTS": manifest, "SUBGRAPH_KEY": key})
+		for name, headers := range map[string][]string{"no key": nil, "wrong key": {SubgraphKeyHeader, "not-the-routers-secret"}} {
+			if body := postBody(t, g.url+"/subgraph", sdl, headers...); !strings.Contains(body, "UNAUTHENTICATED") || strings.Contains(body, "sdl") {
+				t.Errorf("%s: %s", name, body)
+			}
+		}
+		if body := postBody(t, g.url+"/subgraph", sdl, SubgraphKeyHeader, key); !strings.Contains(body, `"sdl"`) {
+			t.Errorf("with the key: %s", body)
+		}
+		// The public endpoint is still locked to the manifest.
+		if body := postBody(t, g.url+"/graphql", `{"query":"{ me { email } }"}`); !strings.Contains(body, "PERSISTED_QUERY_NOT_IN_LIST") {
+			t.Errorf("/graphql: %s", body)
+		}
+	})
+
+	t.Run("listener", func(t *testing.T) {
+		g := startGateway(t, map[string]string{"SUBGRAPH": "true", "TRUSTED_DOCUMENTS": manifest, "SUBGRAPH_LISTEN": "127.0.0.1:0"})
+		var own map[string]any
+		eventually(t, "the subgraph listener is up", func() bool {
+			own = g.logs.find("listening for the federation router")
+			return own != nil
+		})
+		subURL := "http://" + own["addr"].(string)
+		if status, _ := postStatus(t, g.url+"/subgraph", sdl); status != http.StatusNotFound {
+			t.Errorf("/subgraph on the public listener: %d, want 404", status)
+		}
+		if body := postBody(t, subURL+"/subgraph", sdl); !strings.Contains(body, `"sdl"`) {
+			t.Errorf("/subgraph on its own listener: %s", body)
+		}
+		if status, _ := postStatus(t, subURL+"/graphql", `{"query":"{ me { email } }"}`); status != http.StatusNotFound {
+			t.Errorf("/graphql on the subgraph's listener: %d, want 404", status)
+		}
+	})
+}
+
+// postStatus POSTs a JSON body and returns the status and the body.
+func postStatus(t *testing.T, url, body string, headers ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+func postBody(t *testing.T, url, body string, headers ...string) string {
+	t.Helper()
+	_, out := postStatus(t, url, body, headers...)
+	return out
+}
+
+// SIGHUP reloads the manifest when there is one; without one it is logged, never the default
+// action (which ends the process with no drain).
+func TestHangupWithoutManifest(t *testing.T) {
+	g := startGateway(t, nil)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the SIGHUP is logged", func() bool { return g.logs.find("SIGHUP: nothing to reload (no TRUSTED_DOCUMENTS)") != nil })
+	if status, _ := get(t, g.url+"/healthz"); status != 200 {
+		t.Errorf("after SIGHUP: /healthz %d", status)
+	}
+}
+
+// SIGTERM under 50 concurrent POST loops: from the drain on, each HTTP/1 answer closes its
+// connection, so no request is ever sent on a connection the gateway then closes. Requests on
+// fresh connections fail once the listener is closed; none on a kept one does.
+func TestShutdownUnderLoadResetsNoKeptConnection(t *testing.T) {
+	g := startGateway(t, map[string]string{"DRAIN_DELAY": "500ms"})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	defer client.CloseIdleConnections()
+	var sent, ok, onKept atomic.Int64
+	var keptErrors sync.Map
+	var wg sync.WaitGroup
+	body := `{"query":"{ me { id } }"}`
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; n < 100_000; n++ {
+				var reused bool
+				trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
+				req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST", g.url+"/graphql", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+g.token)
+				sent.Add(1)
+				resp, err := client.Do(req)
+				if err != nil {
+					if reused {
+						onKept.Add(1)
+						keptErrors.Store(err.Error(), true)
+						continue
+					}
+					return // the listener is closed: this client is done
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				ok.Add(1)
+			}
+		}()
+	}
+	eventually(t, "the load is under way", func() bool { return ok.Load() >= 500 })
+	g.cancel() // as SIGTERM would
+	wg.Wait()
+	if n := onKept.Load(); n > 0 {
+		var texts []string
+		keptErrors.Range(func(k, _ any) bool { texts = append(texts, k.(string)); return true })
+		t.Errorf("%d of %d requests failed on a kept connection: %v", n, sent.Load(), texts)
+	}
+	t.Logf("%d requests sent, %d answered", sent.Load(), ok.Load())
 }

@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,43 +71,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer gw.close()
-	if gw.trusted != nil {
-		reloadOnHangup(ctx, gw.trusted, logger)
+	reloadOnHangup(ctx, gw.trusted, logger)
+	listeners := []listener{{name: "graphql", addr: net.JoinHostPort(cfg.host, cfg.port), handler: gw.handler}}
+	if gw.subgraph != nil {
+		listeners = append(listeners, listener{name: "subgraph", addr: cfg.subgraphListen, handler: gw.subgraph})
 	}
-	return serve(ctx, cfg, logger, gw.handler, gw.ready.drain)
+	return serve(ctx, cfg, logger, listeners, gw.ready.drain)
 }
 
-// serve listens and serves handler until ctx is done, then shuts down gracefully in the order
-// Kubernetes needs: drain() makes /readyz fail, the server keeps serving for DRAIN_DELAY while
-// endpoints stop routing here, then new connections are refused and in-flight requests get
-// SHUTDOWN_TIMEOUT to finish.
-func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Handler, drain func()) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, cfg.port))
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+// listener is one address the gateway serves and what it serves there.
+type listener struct {
+	name, addr string
+	handler    http.Handler
+}
+
+// serve listens on every listener and serves until ctx is done, then shuts down gracefully in
+// the order Kubernetes needs: drain() makes /readyz fail and every HTTP/1 answer from then on
+// closes its connection, the servers keep serving for DRAIN_DELAY while endpoints stop routing
+// here, then new connections are refused and in-flight requests get SHUTDOWN_TIMEOUT to finish.
+// Closing each connection after its next answer, rather than all idle ones at once, means no
+// client is caught sending on a connection the gateway is closing.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, listeners []listener, drain func()) error {
+	var draining atomic.Bool
+	servers := make([]*http.Server, 0, len(listeners))
+	served := make(chan error, len(listeners))
+	for _, l := range listeners {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, srv := range servers {
+				_ = srv.Close()
+			}
+			return fmt.Errorf("listen (%s): %w", l.name, err)
+		}
+		srv := newHTTPServer(cfg, logger, closeWhenDraining(&draining, l.handler))
+		servers = append(servers, srv)
+		go func() { served <- srv.Serve(ln) }()
+		if l.name == "graphql" {
+			logger.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
+		} else {
+			logger.Info("listening for the federation router", "addr", ln.Addr().String(), l.name, "/"+l.name)
+		}
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      cfg.requestTimeout + 5*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	if cfg.h2c {
-		// HTTP/2 without TLS (prior knowledge) beside HTTP/1.1, for meshes and ingresses that
-		// speak it inside a cluster; TLS is theirs to terminate.
-		srv.Protocols = new(http.Protocols)
-		srv.Protocols.SetHTTP1(true)
-		srv.Protocols.SetUnencryptedHTTP2(true)
-		// One connection's streams are capped, so one client cannot open a crowd of requests
-		// over a single connection.
-		srv.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: cfg.h2Streams}
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "graphql", "/graphql", "graphiql", "/")
 
 	select {
 	case err := <-served:
@@ -113,6 +119,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Ha
 	case <-ctx.Done():
 	}
 	drain()
+	draining.Store(true)
 	if cfg.drainDelay > 0 {
 		logger.Info("draining: /readyz fails, requests are still served", "drain_delay", cfg.drainDelay.String())
 		select {
@@ -124,17 +131,65 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, handler http.Ha
 	logger.Info("shutting down", "grace", cfg.shutdownTimeout.String())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		// The grace period is over: what is still running is cut off. That is the configured
-		// behaviour, not a failure of the process.
-		logger.Warn("grace period over; closing the remaining connections", "error", err.Error())
-		_ = srv.Close()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(shutdownCtx); err != nil {
+				// The grace period is over: what is still running is cut off. That is the
+				// configured behaviour, not a failure of the process.
+				logger.Warn("grace period over; closing the remaining connections", "error", err.Error())
+				_ = srv.Close()
+			}
+		}()
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	wg.Wait()
+	for range servers {
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newHTTPServer is the http.Server of one listener, with every timeout and bound set.
+func newHTTPServer(cfg config, logger *slog.Logger, handler http.Handler) *http.Server {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		// A backstop for routes that read no body; /graphql reads its body under
+		// BODY_READ_TIMEOUT and then lifts the read deadline for the execution.
+		ReadTimeout:  15 * time.Second,
+		WriteTimeout: cfg.requestTimeout + 5*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		// Header bytes past the request line; Go adds 4 KiB of slack.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.h2c {
+		// HTTP/2 without TLS (prior knowledge) beside HTTP/1.1, for meshes and ingresses that
+		// speak it inside a cluster; TLS is theirs to terminate.
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+		// One connection's streams are capped, so one client cannot open a crowd of requests
+		// over a single connection.
+		srv.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: cfg.h2Streams}
+	}
+	return srv
+}
+
+// closeWhenDraining makes every HTTP/1 answer close its connection once the drain has begun
+// (HTTP/2 connections get GOAWAY at shutdown).
+func closeWhenDraining(draining *atomic.Bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() && r.ProtoMajor == 1 {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // newLogger logs JSON unless LOG_FORMAT says text, or says auto and stdout is a terminal.
@@ -236,7 +291,8 @@ func printSchema(args []string, stdout io.Writer) error {
 
 // reloadOnHangup reloads the trusted documents manifest on each SIGHUP until ctx ends. The new
 // manifest replaces the old one whole, between requests; one that fails to load leaves the old
-// one in force.
+// one in force. Without a manifest SIGHUP is still caught (its default would kill the process
+// with no drain) and only logged.
 func reloadOnHangup(ctx context.Context, t *graph.TrustedDocuments, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -247,8 +303,13 @@ func reloadOnHangup(ctx context.Context, t *graph.TrustedDocuments, logger *slog
 			case <-ctx.Done():
 				return
 			case <-hup:
-				if err := t.Reload(); err != nil {
-					logger.Error("trusted documents not reloaded; the previous manifest stays in force", "error", err)
+				switch {
+				case t == nil:
+					logger.Info("SIGHUP: nothing to reload (no TRUSTED_DOCUMENTS)")
+				default:
+					if err := t.Reload(); err != nil {
+						logger.Error("trusted documents not reloaded; the previous manifest stays in force", "error", err)
+					}
 				}
 			}
 		}

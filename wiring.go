@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
@@ -23,8 +25,11 @@ import (
 // gateway is the wired service: its routes and what to release when it stops.
 type gateway struct {
 	handler http.Handler
-	ready   *readiness
-	closers []func()
+	// subgraph is served on SUBGRAPH_LISTEN when set; nil when the subgraph is off or shares the
+	// public listener.
+	subgraph http.Handler
+	ready    *readiness
+	closers  []func()
 	// trusted is the trusted documents manifest in force, nil without TRUSTED_DOCUMENTS.
 	trusted *graph.TrustedDocuments
 }
@@ -184,7 +189,15 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
 		// is for the router's network, not the internet, and takes no manifest.
 		opts.Subgraph, opts.Trusted = true, nil
-		mux.Handle("/subgraph", traced(tracerProvider, graph.NewHandler(opts)))
+		sub := traced(tracerProvider, routerKey(cfg.subgraphKey, graph.NewHandler(opts)))
+		if cfg.subgraphListen != "" {
+			own := http.NewServeMux()
+			own.Handle("/subgraph", sub)
+			own.Handle("/", fallback(own))
+			gw.subgraph = own
+		} else {
+			mux.Handle("/subgraph", sub)
+		}
 	}
 	gw.ready = newReadiness(tokens, tier)
 	mux.Handle("GET /readyz", gw.ready)
@@ -268,6 +281,26 @@ func fallback(mux *http.ServeMux) http.Handler {
 			return
 		}
 		graph.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
+	})
+}
+
+// SubgraphKeyHeader carries the secret a router sends with each subgraph request (SUBGRAPH_KEY).
+const SubgraphKeyHeader = "X-Subgraph-Key"
+
+// routerKey admits only requests carrying key in SubgraphKeyHeader (compared in constant time,
+// as digests); an empty key admits all.
+func routerKey(key string, next http.Handler) http.Handler {
+	if key == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(key))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get(SubgraphKeyHeader)))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			graph.WriteError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "the subgraph serves only the federation router: send its "+SubgraphKeyHeader)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
