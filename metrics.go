@@ -16,10 +16,6 @@ import (
 	"github.com/itwin-graphql/gateway/graph"
 )
 
-// maxOperationLabels bounds the operation label: operation names are chosen by clients, so only
-// the first ones seen get their own series; later ones are counted as "other".
-const maxOperationLabels = 100
-
 // metrics turns what the gateway observes into Prometheus metrics, on a registry of its own.
 // Every label value comes from a bounded set: operation names (capped, sanitised), outcomes,
 // endpoint names, HTTP status codes and loader names. No token, variable or id is ever a label.
@@ -41,14 +37,12 @@ type metrics struct {
 	tierUp         prometheus.Gauge
 	tierErrors     *prometheus.CounterVec
 	tierOnce       sync.Once
-	operationsMu   sync.Mutex
-	operationNames map[string]bool
+	operations     *opLabels
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
-		registry:       prometheus.NewRegistry(),
-		operationNames: map[string]bool{},
+		registry: prometheus.NewRegistry(),
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_graphql_queries_total",
 			Help: "GraphQL requests answered, by operation name and outcome (ok, partial, rejected).",
@@ -109,6 +103,10 @@ func newMetrics() *metrics {
 		Name: "gateway_shared_tier_errors_total",
 		Help: "Shared tier (Redis) calls that failed or timed out, by operation (get, set, publish, ping).",
 	}, []string{"op"})
+	m.operations = newOpLabels(time.Now, func(name string) {
+		m.queries.DeletePartialMatch(prometheus.Labels{"operation": name})
+		m.queryDuration.DeletePartialMatch(prometheus.Labels{"operation": name})
+	})
 	m.registry.MustRegister(m.queries, m.queryDuration, m.inFlight, m.queued, m.upstream, m.upstreamTime, m.retries, m.batchSizes,
 		m.retriesRefused, m.shared, m.evictions, m.budgetExceeded, m.tierErrors, buildInfo(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -140,7 +138,8 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
-// operationLabel keeps a client-chosen operation name as a label only while few are known.
+// operationLabel is the label of a client-chosen operation name: its own only for a plain,
+// short name that opLabels gives a series.
 func (m *metrics) operationLabel(name string) string {
 	if name == "" {
 		return "anonymous"
@@ -150,16 +149,11 @@ func (m *metrics) operationLabel(name string) string {
 	}) >= 0 {
 		return "other"
 	}
-	m.operationsMu.Lock()
-	defer m.operationsMu.Unlock()
-	if !m.operationNames[name] {
-		if len(m.operationNames) >= maxOperationLabels {
-			return "other"
-		}
-		m.operationNames[name] = true
-	}
-	return name
+	return m.operations.label(name)
 }
+
+// onlyListedOperations gives series to the trusted documents' operation names and no others.
+func (m *metrics) onlyListedOperations(listed func(string) bool) { m.operations.listed = listed }
 
 // apiOf names the API of an endpoint name ("itwins.get" -> "itwins").
 func apiOf(endpoint string) string {

@@ -155,6 +155,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		if gw.trusted, err = graph.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
 			return nil, fmt.Errorf("TRUSTED_DOCUMENTS: %w", err)
 		}
+		m.onlyListedOperations(gw.trusted.ListsOperation)
 	}
 
 	mux := http.NewServeMux()

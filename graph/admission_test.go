@@ -215,3 +215,30 @@ func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
 	<-order
 	_ = io.Discard
 }
+
+// gauges is an Observer that keeps the two request gauges.
+type gauges struct{ inFlight, queued atomic.Int64 }
+
+func (g *gauges) QueryFinished(graph.QueryRecord) {}
+func (g *gauges) LoaderBatch(string, int)         {}
+func (g *gauges) BudgetExceeded()                 {}
+func (g *gauges) InFlight(d int)                  { g.inFlight.Add(int64(d)) }
+func (g *gauges) Queued(d int)                    { g.queued.Add(int64(d)) }
+
+// The in-flight gauge counts the requests executing, and the queued one those waiting for a
+// place: with two places held, three more requests are queued, not in flight.
+func TestInFlightAndQueuedGauges(t *testing.T) {
+	obs := &gauges{}
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) {
+		o.MaxInFlight = 2
+		o.Observer = obs
+	})
+	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	users := e.emu.DemoUsers()
+	for i := 0; i < 5; i++ {
+		go func() { _, _ = e.post(users[i%2].Token, fmt.Sprintf("query Hang%d { me { id } }", i), nil) }()
+	}
+	eventually(t, "two requests execute and three wait", func() bool { return obs.inFlight.Load() == 2 && obs.queued.Load() == 3 })
+	e.emu.Close() // release the held requests
+	eventually(t, "the gauges return to zero", func() bool { return obs.inFlight.Load() == 0 && obs.queued.Load() == 0 })
+}

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Trusted documents ("persisted documents" used as an allow-list): the operations a deployment's
@@ -43,6 +46,8 @@ const BypassHeader = "X-Trusted-Documents-Bypass"
 type manifest struct {
 	byID   map[string]string // documentId / APQ hash forms -> text
 	byText map[string]bool
+	// operations are the names of the documents' operations.
+	operations map[string]bool
 }
 
 // LoadManifest reads a trusted documents manifest in either format clients emit:
@@ -57,7 +62,7 @@ func LoadManifest(raw []byte) (*manifest, error) {
 	if err := json.Unmarshal(raw, &top); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)
 	}
-	m := &manifest{byID: map[string]string{}, byText: map[string]bool{}}
+	m := &manifest{byID: map[string]string{}, byText: map[string]bool{}, operations: map[string]bool{}}
 	if format, ok := top["format"]; ok {
 		var apollo struct {
 			Format     string
@@ -93,6 +98,13 @@ func LoadManifest(raw []byte) (*manifest, error) {
 
 func (m *manifest) add(id, text string) {
 	m.byText[text] = true
+	if doc, err := parser.ParseQuery(&ast.Source{Input: text}); err == nil {
+		for _, op := range doc.Operations {
+			if op.Name != "" {
+				m.operations[op.Name] = true
+			}
+		}
+	}
 	sum := sha256.Sum256([]byte(text))
 	hash := hex.EncodeToString(sum[:])
 	for _, key := range []string{id, hash, "sha256:" + hash} {
@@ -155,6 +167,10 @@ func (t *TrustedDocuments) Reload() error {
 	t.logger.Info("trusted documents loaded", "path", t.path, "documents", len(m.byText), "mode", t.mode)
 	return nil
 }
+
+// ListsOperation reports whether the manifest in force has an operation of that name: the
+// metrics give series to those names only.
+func (t *TrustedDocuments) ListsOperation(name string) bool { return t.docs.Load().operations[name] }
 
 // Enforced reports whether documents outside the manifest are refused.
 func (t *TrustedDocuments) Enforced() bool { return t != nil && t.mode == TrustedEnforce }
