@@ -59,6 +59,7 @@ var settings = []setting{
 	{"SUBGRAPH", "subgraph", "false", "also serve the graph as an Apollo Federation v2 subgraph (_service, _entities) at /subgraph, for a federation router"},
 	{"SUBGRAPH_LISTEN", "subgraph-listen", "", "serve /subgraph on this address of its own (e.g. 127.0.0.1:4001, the router's network) instead of the public listener"},
 	{"SUBGRAPH_KEY", "subgraph-key", "", "a secret (16+ characters) the router must send in X-Subgraph-Key; with enforced trusted documents SUBGRAPH needs this or SUBGRAPH_LISTEN"},
+	{"CURSOR_KEY", "cursor-key", "", "a secret (16+ characters, the same on every replica) that signs connection cursors with HMAC-SHA-256; empty: cursors carry a plain checksum, which binds them to their list but can be rebuilt by hand"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
 	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
 	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
@@ -100,6 +101,7 @@ type config struct {
 	subgraph        bool
 	subgraphListen  string
 	subgraphKey     string
+	cursorKey       string
 	pprof           bool
 	trustedDocs     string
 	trustedMode     string
@@ -140,22 +142,32 @@ const (
 	bodyCopiesAtOnce  = 3       // the body read, its decoded query, and the buffer's slack
 	parsesAtOnce      = 2       // the document check's parse and gqlgen's
 	upstreamBodyBytes = bentley.MaxResponseBytes
+	// An upstream answer's headers, read before its body.
+	upstreamHeaderBytes = bentley.MaxResponseHeaderBytes
 )
 
 // heapBound is the most heap the settings let traffic take, whatever it sends: the process, the
 // parsed-query and APQ caches at their bounds, the request bodies' budget, MAX_IN_FLIGHT requests
-// each with the largest body and the most tokens, every upstream slot holding the largest answer, and the response cache when
+// each with the largest body and the most tokens, every upstream slot holding the largest answer
+// with the most headers, and the response cache when
 // it is on. The Kubernetes manifest's memory limit is checked against it.
 func (c config) heapBound() int64 {
 	// The body as read is in BODY_BUFFER_BYTES, for requests reading, waiting or executing; an
 	// executing request holds the other copies.
 	perRequest := (bodyCopiesAtOnce-1)*c.limits.MaxBodyBytes + parsesAtOnce*astBytesPerToken*int64(c.limits.MaxTokens) + perRequestExtra
 	b := heapBase + int64(c.queryCacheBytes) + int64(c.apqCacheBytes) + int64(c.bodyBufferBytes) + int64(c.maxInFlight)*perRequest +
-		int64(c.maxConcurrency)*upstreamBodyBytes
+		int64(c.maxConcurrency)*(upstreamBodyBytes+upstreamHeaderBytes)
 	if c.cacheTTL > 0 {
 		b += int64(c.cacheBytes)
 	}
 	return b
+}
+
+// sharedValueBytes is the largest value the gateway stores in Redis: an APQ document (at most a
+// body) or a sealed upstream answer (at most MaxResponseBytes, with its status, its content type
+// (a header, so within MaxResponseHeaderBytes), nonce and tag).
+func (c config) sharedValueBytes() int64 {
+	return max(c.limits.MaxBodyBytes, bentley.MaxResponseBytes+bentley.MaxResponseHeaderBytes+1024)
 }
 
 // loadConfig reads every setting from its flag, else its environment variable, else its
@@ -236,6 +248,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.subgraph, err = strconv.ParseBool(get("SUBGRAPH")); err != nil {
 		return config{}, fmt.Errorf("SUBGRAPH: %q is not true or false", get("SUBGRAPH"))
+	}
+	if cfg.cursorKey = get("CURSOR_KEY"); cfg.cursorKey != "" && len(cfg.cursorKey) < 16 {
+		return config{}, errors.New("CURSOR_KEY: at least 16 characters")
 	}
 	if err := cfg.loadSubgraph(get); err != nil {
 		return config{}, err

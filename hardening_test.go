@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -309,4 +310,27 @@ func TestShutdownUnderLoadResetsNoKeptConnection(t *testing.T) {
 		t.Errorf("%d of %d requests failed on a kept connection: %v", n, sent.Load(), texts)
 	}
 	t.Logf("%d requests sent, %d answered", sent.Load(), ok.Load())
+}
+
+// CURSOR_KEY signs cursors: a keyed gateway pages with its own cursors, and a gateway without
+// the key (or with another) refuses them.
+func TestCursorKeySignsCursors(t *testing.T) {
+	keyed := startGateway(t, map[string]string{"CURSOR_KEY": "a-deployment-secret-0123"})
+	plain := startGateway(t, nil)
+	first := postBody(t, keyed.url+"/graphql", `{"query":"{ itwins(first: 1) { pageInfo { endCursor } } }"}`, "Authorization", "Bearer "+keyed.token)
+	var page struct {
+		Data struct {
+			Itwins struct{ PageInfo struct{ EndCursor string } }
+		}
+	}
+	if err := json.Unmarshal([]byte(first), &page); err != nil || page.Data.Itwins.PageInfo.EndCursor == "" {
+		t.Fatalf("first page: %v %s", err, first)
+	}
+	next := `{"query":"query($c: String) { itwins(first: 1, after: $c) { nodes { id } } }","variables":{"c":"` + page.Data.Itwins.PageInfo.EndCursor + `"}}`
+	if body := postBody(t, keyed.url+"/graphql", next, "Authorization", "Bearer "+keyed.token); strings.Contains(body, "errors") {
+		t.Errorf("the keyed gateway refused its own cursor: %s", body)
+	}
+	if body := postBody(t, plain.url+"/graphql", next, "Authorization", "Bearer "+plain.token); !strings.Contains(body, "BAD_USER_INPUT") {
+		t.Errorf("a gateway without the key read a signed cursor: %s", body)
+	}
 }

@@ -109,7 +109,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	var holdOff func(string, time.Time)
 	clientOpts := []bentley.Option{}
 	if cfg.redisURL != "" {
-		tier, err = sharedtier.Open(cfg.redisURL, cfg.redisTimeout, logger, m, func(scope string, until time.Time) {
+		tier, err = sharedtier.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
 			if holdOff != nil {
 				holdOff(scope, until)
 			}
@@ -174,6 +174,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		QueryCacheBytes:      int64(cfg.queryCacheBytes),
 		MaxInFlight:          cfg.maxInFlight,
 		BodyReadTimeout:      cfg.bodyReadTimeout,
+		CursorKey:            cursorKey(cfg.cursorKey),
 		Authenticate:         authenticate,
 		TracerProvider:       tracerProvider,
 		// One in-flight bound and one body budget for both endpoints, so the memory bound holds
@@ -283,6 +284,14 @@ func fallback(mux *http.ServeMux) http.Handler {
 		}
 		graph.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
 	})
+}
+
+// cursorKey is CURSOR_KEY as the handler takes it: nil when unset.
+func cursorKey(secret string) []byte {
+	if secret == "" {
+		return nil
+	}
+	return []byte(secret)
 }
 
 // SubgraphKeyHeader carries the secret a router sends with each subgraph request (SUBGRAPH_KEY).

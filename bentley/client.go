@@ -245,8 +245,15 @@ func NewTransport() *http.Transport {
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		// Go's default is 10 MiB of headers per answer: a hostile or broken upstream could make
+		// every call in flight hold that much before its body is even read.
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
 }
+
+// MaxResponseHeaderBytes bounds the headers of one platform answer; the platform's own are a
+// few hundred bytes.
+const MaxResponseHeaderBytes = 64 << 10
 
 // NewTransportFor is NewTransport with an idle pool for maxConcurrency calls in flight: at least
 // one idle connection per call that may be in flight. With fewer, every burst at the concurrency

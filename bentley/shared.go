@@ -133,11 +133,21 @@ func (c *Client) sharedPut(req *request, key string, res *rawResponse) {
 // (a 429's Retry-After), whether this replica saw the 429 or another one published it. The
 // platform limits per OAuth client; in service mode that is the one credential every call uses,
 // and in pass-through mode the scope is each caller's token, since an opaque token does not say
-// which OAuth client it belongs to.
+// which OAuth client it belongs to. Anyone who can publish to the shared store can publish
+// hold-offs, so they are bounded: none lasts past maxHoldOff, at most maxHoldOffs are kept, and
+// the expired are pruned once per holdOffPrune, not on every set.
 type holdOffs struct {
-	mu    sync.Mutex
-	until map[string]time.Time
+	mu        sync.Mutex
+	until     map[string]time.Time
+	nextPrune time.Time
 }
+
+// Bounds of the hold-offs kept.
+const (
+	maxHoldOff   = 24 * time.Hour
+	maxHoldOffs  = 10000
+	holdOffPrune = time.Minute
+)
 
 func (h *holdOffs) get(scope string, now time.Time) time.Time {
 	h.mu.Lock()
@@ -150,26 +160,38 @@ func (h *holdOffs) get(scope string, now time.Time) time.Time {
 	return t
 }
 
-// set records a hold-off, keeping the later one; it reports whether it changed anything.
+// set records a hold-off, keeping the later one and cutting it to maxHoldOff from now; it
+// reports whether it changed anything. When maxHoldOffs are kept and none has expired, a new
+// scope is not recorded: its calls go on and meet the platform's own 429.
 func (h *holdOffs) set(scope string, until time.Time) bool {
+	now := time.Now()
+	until = minTime(until, now.Add(maxHoldOff))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.until == nil {
 		h.until = map[string]time.Time{}
 	}
-	if !until.After(h.until[scope]) {
-		return false
-	}
-	h.until[scope] = until
-	if len(h.until) > 10000 { // bounded: drop what has expired
-		now := time.Now()
+	if !now.Before(h.nextPrune) {
 		for k, t := range h.until {
 			if !now.Before(t) {
 				delete(h.until, k)
 			}
 		}
+		h.nextPrune = now.Add(holdOffPrune)
 	}
+	prev, known := h.until[scope]
+	if !until.After(prev) || !known && len(h.until) >= maxHoldOffs {
+		return false
+	}
+	h.until[scope] = until
 	return true
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // HoldOff applies a hold-off another replica published: calls with the credential hash scope

@@ -242,3 +242,18 @@ func TestInFlightAndQueuedGauges(t *testing.T) {
 	e.emu.Close() // release the held requests
 	eventually(t, "the gauges return to zero", func() bool { return obs.inFlight.Load() == 0 && obs.queued.Load() == 0 })
 }
+
+// A compressed request body is an unsupported media type, not a malformed request.
+func TestEncodedBodiesAre415(t *testing.T) {
+	e := newEnv(t)
+	for _, enc := range []string{"gzip", "br", "deflate, gzip"} {
+		resp, answer := e.send(t, "POST", "", "application/json", "", "\x1f\x8b\x08\x00 not really gzip", "Content-Encoding", enc)
+		got := decodeAnswer(t, resp, answer)
+		if got.status != http.StatusUnsupportedMediaType || len(got.Errors) != 1 || got.Errors[0].code() != graph.CodeBadRequest {
+			t.Errorf("Content-Encoding %s: %d %+v, want 415", enc, got.status, got.Errors)
+		}
+	}
+	if resp := e.sendParams(t, map[string]any{"query": "{ me { id } }"}, "Content-Encoding", "identity"); resp.status != 200 {
+		t.Errorf("Content-Encoding identity: %d", resp.status)
+	}
+}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -18,8 +19,10 @@ import (
 // A cursor is the position of an item in its list, bound to that list: base64url of the
 // position and a checksum over the position and the list's scope (which list, of which iTwin or
 // account, with which filter). A cursor from another list or filter, or one altered by hand, fails
-// the checksum and is refused as BAD_USER_INPUT before any upstream call. The checksum is not a
-// secret: a forger who rebuilt it could only reach another page of a list it may read anyway.
+// the checksum and is refused as BAD_USER_INPUT before any upstream call. With CURSOR_KEY the
+// checksum is an HMAC-SHA-256 under that key, so only the gateway can make a cursor; without it
+// the checksum is a plain SHA-256, which a forger could rebuild to reach another position (up to
+// 2^30) of a list it may read anyway.
 //
 // hasNextPage follows the platform's _links.next, never "the page was full": the platform may
 // serve fewer items than asked, and a cursor holds the position of the item it names, so a walk
@@ -50,22 +53,28 @@ func itwinsScope(list, account string, q bentley.ITwinQuery) scope {
 
 func membersScope(itwinID string) scope { return scope("members\x00" + itwinID) }
 
-func (s scope) sum(offset uint64) []byte {
+// cursors make and read cursors, signed under key when there is one.
+type cursors struct{ key []byte }
+
+func (c cursors) sum(s scope, offset uint64) []byte {
 	h := sha256.New()
+	if c.key != nil {
+		h = hmac.New(sha256.New, c.key)
+	}
 	h.Write([]byte("itwin-graphql cursor v1\x00"))
 	h.Write([]byte(s))
 	h.Write(binary.AppendUvarint(nil, offset))
 	return h.Sum(nil)[:cursorSumLen]
 }
 
-// cursor returns the cursor of the item at offset in the list.
-func (s scope) cursor(offset int) string {
+// cursor returns the cursor of the item at offset in the list s.
+func (c cursors) cursor(s scope, offset int) string {
 	b := binary.AppendUvarint(nil, uint64(offset))
-	return base64.RawURLEncoding.EncodeToString(append(b, s.sum(uint64(offset))...))
+	return base64.RawURLEncoding.EncodeToString(append(b, c.sum(s, uint64(offset))...))
 }
 
-// offset reads a cursor of this list back into its item's position.
-func (s scope) offset(cursor string) (int, bool) {
+// offset reads a cursor of the list s back into its item's position.
+func (c cursors) offset(s scope, cursor string) (int, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(raw) <= cursorSumLen {
 		return 0, false
@@ -74,7 +83,7 @@ func (s scope) offset(cursor string) (int, bool) {
 	if n <= 0 || n != len(raw)-cursorSumLen || off > 1<<30 {
 		return 0, false
 	}
-	if subtle.ConstantTimeCompare(raw[n:], s.sum(off)) != 1 {
+	if subtle.ConstantTimeCompare(raw[n:], c.sum(s, off)) != 1 {
 		return 0, false
 	}
 	return int(off), true
@@ -84,12 +93,13 @@ func (s scope) offset(cursor string) (int, bool) {
 type window struct {
 	first, skip int
 	scope       scope
+	cursors     cursors
 }
 
 // pageArgs checks a connection's first and after. Both errors are BAD_USER_INPUT, raised before
 // any upstream call.
-func pageArgs(first *int, after *string, s scope) (window, error) {
-	w := window{first: DefaultPageSize, scope: s}
+func pageArgs(c cursors, first *int, after *string, s scope) (window, error) {
+	w := window{first: DefaultPageSize, scope: s, cursors: c}
 	if first != nil {
 		w.first = *first
 	}
@@ -97,7 +107,7 @@ func pageArgs(first *int, after *string, s scope) (window, error) {
 		return window{}, inputErrorf("first must be 1 to %d, got %d", MaxPageSize, w.first)
 	}
 	if after != nil {
-		off, ok := s.offset(*after)
+		off, ok := c.offset(s, *after)
 		if !ok {
 			return window{}, inputErrorf("after is not a cursor of this list with this filter; take it from the same list's pageInfo.endCursor or an edge's cursor")
 		}
@@ -110,7 +120,7 @@ func pageArgs(first *int, after *string, s scope) (window, error) {
 func pageInfo(w window, n int, hasNext bool) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: w.skip > 0}
 	if n > 0 {
-		start, end := w.scope.cursor(w.skip), w.scope.cursor(w.skip+n-1)
+		start, end := w.cursors.cursor(w.scope, w.skip), w.cursors.cursor(w.scope, w.skip+n-1)
 		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return info
@@ -129,7 +139,7 @@ func itwinConnection(w window, nodes []*model.ITwin, hasNext bool) *model.ITwinC
 	nodes, info := cut(w, nodes, hasNext)
 	edges := make([]*model.ITwinEdge, len(nodes))
 	for i, n := range nodes {
-		edges[i] = &model.ITwinEdge{Cursor: w.scope.cursor(w.skip + i), Node: n}
+		edges[i] = &model.ITwinEdge{Cursor: w.cursors.cursor(w.scope, w.skip+i), Node: n}
 	}
 	return &model.ITwinConnection{Edges: edges, Nodes: nodes, PageInfo: info}
 }
@@ -138,7 +148,7 @@ func memberConnection(w window, nodes []*model.Member, hasNext bool) *model.Memb
 	nodes, info := cut(w, nodes, hasNext)
 	edges := make([]*model.MemberEdge, len(nodes))
 	for i, n := range nodes {
-		edges[i] = &model.MemberEdge{Cursor: w.scope.cursor(w.skip + i), Node: n}
+		edges[i] = &model.MemberEdge{Cursor: w.cursors.cursor(w.scope, w.skip+i), Node: n}
 	}
 	return &model.MemberConnection{Edges: edges, Nodes: nodes, PageInfo: info}
 }

@@ -97,6 +97,9 @@ type Options struct {
 	Subgraph bool
 	// Authenticate picks each request's platform token; PassThrough when nil.
 	Authenticate Authenticate
+	// CursorKey, when set, signs connection cursors with HMAC-SHA-256 (every replica needs the
+	// same key); without it cursors carry a plain checksum.
+	CursorKey []byte
 	// TracerProvider, when set, gets a span per GraphQL operation.
 	TracerProvider trace.TracerProvider
 }
@@ -122,7 +125,7 @@ func NewHandler(opts Options) http.Handler {
 	if bodies == nil {
 		bodies = NewBodyBudget(opts.BodyBufferBytes)
 	}
-	loaders := LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer}
+	loaders := LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer, CursorKey: opts.CursorKey}
 	// The order is the admission order: nothing before the execution slot costs more than the
 	// bytes a client has sent, and the slot's share is the authenticated caller's.
 	return cors(opts.CORSAllowedOrigins,

@@ -47,6 +47,9 @@ type LoaderOptions struct {
 	CallBudget int
 	// Observer, when set, is told each batch's size.
 	Observer Observer
+	// CursorKey, when set, signs the connections' cursors (HMAC-SHA-256); without it they carry
+	// a plain checksum.
+	CursorKey []byte
 }
 
 // Loaders batch and deduplicate one request's upstream calls. They live for exactly one HTTP
@@ -54,7 +57,9 @@ type LoaderOptions struct {
 // cache can reach another request or caller.
 type Loaders struct {
 	client *bentley.Client
-	itwins loader[string, *bentley.ITwin]
+	// cursors sign and read the request's connection cursors.
+	cursors cursors
+	itwins  loader[string, *bentley.ITwin]
 	// accounts loads the Account of an iTwin by the iTwin's id; accountsByID by the Account's own
 	// id, when it is known, so iTwins of one Account share one call (see Account).
 	accounts     loader[string, *bentley.ITwin]
@@ -142,6 +147,7 @@ func (l *Loaders) wantsUsersOf(key memberPageKey) bool {
 func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 	l := &Loaders{
 		client: client, budget: &callBudget{max: int64(max(opts.CallBudget, 0))}, observer: opts.Observer,
+		cursors: cursors{key: opts.CursorKey},
 	}
 	d := &l.dispatch
 	d.wait, d.idle = opts.Wait, opts.Idle

@@ -64,7 +64,7 @@ func (l *Loaders) prefetchITwin(opCtx *graphql.OperationContext, fields []graphq
 			}
 		case "members":
 			first, after := connectionArgs(opCtx, f)
-			if w, err := pageArgs(first, after, membersScope(itwinID)); err == nil {
+			if w, err := pageArgs(l.cursors, first, after, membersScope(itwinID)); err == nil {
 				key := memberPageKey{itwinID: itwinID, top: w.first, skip: w.skip}
 				k.memberPages = append(k.memberPages, key)
 				if selectsField(nodeFields(opCtx, f.Selections, "MemberConnection", "Member"), "user") {

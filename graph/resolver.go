@@ -67,11 +67,11 @@ func (r *Resolver) itwinList(ctx context.Context, list, account string, first *i
 		}
 		q.AccountID = account
 	}
-	w, err := pageArgs(first, after, itwinsScope(list, account, q))
+	l, err := requestLoaders(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l, err := requestLoaders(ctx)
+	w, err := pageArgs(l.cursors, first, after, itwinsScope(list, account, q))
 	if err != nil {
 		return nil, err
 	}

@@ -85,11 +85,11 @@ func (r *iTwinResolver) Member(ctx context.Context, obj *model.ITwin, userID str
 // Members is the resolver for the members field.
 func (r *iTwinResolver) Members(ctx context.Context, obj *model.ITwin, first *int, after *string) (*model.MemberConnection, error) {
 	itwinID := strings.ToLower(obj.ID)
-	w, err := pageArgs(first, after, membersScope(itwinID))
+	l, err := requestLoaders(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l, err := requestLoaders(ctx)
+	w, err := pageArgs(l.cursors, first, after, membersScope(itwinID))
 	if err != nil {
 		return nil, err
 	}

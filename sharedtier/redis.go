@@ -26,8 +26,11 @@ type Observer interface {
 
 // Tier is a Redis-backed shared tier. Its zero value is not usable; see Open.
 type Tier struct {
-	client   redis.UniversalClient
-	timeout  time.Duration
+	client  redis.UniversalClient
+	timeout time.Duration
+	// maxValue bounds what Get reads of a value: this gateway stores nothing larger, so a larger
+	// value was planted by someone else and is a miss, read no further than the bound.
+	maxValue int64
 	prefix   string
 	logger   *slog.Logger
 	observer Observer
@@ -42,6 +45,10 @@ type Tier struct {
 // holdOffChannel carries "scope until-unix-ms" messages between replicas.
 const holdOffChannel = "holdoff"
 
+// maxHoldOffScope bounds a published scope: the gateway publishes credential hashes (64 hex
+// characters), so anything much longer was not published by a replica.
+const maxHoldOffScope = 128
+
 // probeInterval is how often the tier checks Redis in the background.
 const probeInterval = time.Second
 
@@ -51,14 +58,15 @@ const probeInterval = time.Second
 //   - redis+cluster://[user:password@]host:port?addr=host2:port: Cluster.
 //
 // Open does not wait for Redis: a gateway starts and serves without it, and the tier comes up
-// when a probe first succeeds. onHoldOff receives every hold-off another replica publishes.
-func Open(rawURL string, timeout time.Duration, logger *slog.Logger, observer Observer, onHoldOff func(string, time.Time)) (*Tier, error) {
+// when a probe first succeeds. maxValue is the largest value the gateway stores (larger ones are
+// read only up to it, and missed). onHoldOff receives every hold-off another replica publishes.
+func Open(rawURL string, timeout time.Duration, maxValue int64, logger *slog.Logger, observer Observer, onHoldOff func(string, time.Time)) (*Tier, error) {
 	client, err := newClient(rawURL, timeout)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &Tier{client: client, timeout: timeout, prefix: "itwin-gateway:", logger: logger,
+	t := &Tier{client: client, timeout: timeout, maxValue: maxValue, prefix: "itwin-gateway:", logger: logger,
 		observer: observer, onHold: onHoldOff, stop: cancel, done: make(chan struct{})}
 	if observer != nil {
 		observer.SharedTierUp(false)
@@ -237,7 +245,7 @@ func (t *Tier) listen(ctx context.Context) {
 			}
 			scope, ms, found := strings.Cut(msg.Payload, " ")
 			n, err := strconv.ParseInt(ms, 10, 64)
-			if !found || err != nil || t.onHold == nil {
+			if !found || err != nil || t.onHold == nil || len(scope) > maxHoldOffScope {
 				continue
 			}
 			t.onHold(scope, time.UnixMilli(n))
@@ -252,12 +260,14 @@ func (t *Tier) Get(ctx context.Context, key string) ([]byte, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), t.timeout)
 	defer cancel()
-	v, err := t.client.Get(ctx, t.prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, false
-	}
+	// GETRANGE reads at most one byte past the bound, so a planted value of any size costs this
+	// replica no more than that; a missing key reads as empty, which no stored value is.
+	v, err := t.client.GetRange(ctx, t.prefix+key, 0, t.maxValue).Bytes()
 	if err != nil {
 		t.failed("get", err)
+		return nil, false
+	}
+	if len(v) == 0 || int64(len(v)) > t.maxValue {
 		return nil, false
 	}
 	return v, true
