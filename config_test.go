@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -64,5 +65,60 @@ func TestGCDefaults(t *testing.T) {
 	}
 	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 		t.Errorf("GOMEMLIMIT set by the operator was overridden: %d", got)
+	}
+}
+
+// SECURITY.md's limits table and worst-case figure say what the code does: each setting's
+// default as the settings list has it, and the worst-case heap of the default settings.
+func TestSecurityFiguresMatchTheCode(t *testing.T) {
+	raw, err := os.ReadFile("SECURITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	defaults := map[string]string{}
+	for _, s := range settings {
+		defaults[s.env] = s.def
+	}
+	start := strings.Index(text, "## Limits and their defaults")
+	if start < 0 {
+		t.Fatal("SECURITY.md has no limits table")
+	}
+	checked := 0
+	for _, line := range strings.Split(text[start:], "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		names := strings.Split(strings.TrimSpace(cells[1]), ", ")
+		values := strings.Split(strings.TrimSpace(cells[2]), ", ")
+		for i, name := range names {
+			name = strings.Trim(name, "`")
+			def, ok := defaults[name]
+			if !ok {
+				t.Errorf("SECURITY.md names %s, which is no setting", name)
+				continue
+			}
+			got := values[min(i, len(values)-1)]
+			got, _, _ = strings.Cut(got, " (")
+			if def == "" {
+				def = "(empty)"
+			}
+			if got != def {
+				t.Errorf("SECURITY.md gives %s the default %q; the settings say %q", name, got, def)
+			}
+			checked++
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d settings read from SECURITY.md's table", checked)
+	}
+	cfg, err := loadConfig(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("With the\ndefaults that is %d MiB", cfg.heapBound()>>20)
+	if !strings.Contains(text, want) {
+		t.Errorf("SECURITY.md's worst case does not read %q", want)
 	}
 }

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	logger := newLogger(cfg, stdout)
-	logger.Info("memory bound from the settings", "worst_case_heap_mib", cfg.heapBound()>>20)
+	logger.Info("memory bound from the settings", "worst_case_heap_mib", cfg.heapBound()>>20, "covers", "/graphql and /subgraph together")
 	tuneGC(getenv, cfg.heapBound(), logger)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
