@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -103,67 +102,4 @@ func isQueryOperation(query, operationName string, maxTokens int) bool {
 	}
 	op := doc.Operations.ForName(operationName)
 	return op == nil || op.Operation == ast.Query
-}
-
-// WriteError answers a request refused outside GraphQL execution in the GraphQL error shape,
-// with a stable extensions.code, for the gateway's other routes.
-func WriteError(w http.ResponseWriter, status int, code, message string) {
-	writeRequestError(w, status, code, message)
-}
-
-// writeRequestError answers a request refused before GraphQL execution, in the GraphQL error shape.
-func writeRequestError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-		"message": message, "extensions": map[string]any{"code": code},
-	}}})
-}
-
-// corsAllowedHeaders are the request headers browsers may send cross-origin.
-var corsAllowedHeaders = []string{
-	"Authorization", "Content-Type", "Accept", "X-Api-Key", "X-Request-Id",
-	"Apollo-Require-Preflight", "Apollographql-Client-Name", "Apollographql-Client-Version",
-	"Traceparent", "Tracestate",
-}
-
-// cors lets browsers on the allowed origins call the endpoint. github.com/rs/cors does the same and
-// more; the policy here is an exact allow-list, one method set, a fixed header list and one
-// exposed header, tested in full, and the library's options for everything else (credentials,
-// wildcard subdomains, private network access) are what this gateway must not enable. With no origins configured no
-// cross-origin request is allowed; "*" allows every origin (no cookies are used, the token
-// travels in the Authorization header).
-func cors(allowed []string, next http.Handler) http.Handler {
-	if len(allowed) == 0 {
-		return next
-	}
-	any := slices.Contains(allowed, "*")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Add("Vary", "Origin")
-		ok := any || slices.Contains(allowed, origin)
-		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-		if !ok {
-			if preflight {
-				w.WriteHeader(http.StatusForbidden)
-				return
-			}
-			next.ServeHTTP(w, r) // served without CORS headers: the browser withholds the answer
-			return
-		}
-		w.Header().Set("Access-Control-Allow-Origin", origin)
-		w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id")
-		if preflight {
-			w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-			w.Header().Set("Access-Control-Allow-Headers", strings.Join(corsAllowedHeaders, ", "))
-			w.Header().Set("Access-Control-Max-Age", "600")
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
