@@ -203,7 +203,7 @@ func (m *metrics) UpstreamShared(endpoint, kind string) {
 // CacheEvicted implements bentley.Observer.
 func (m *metrics) CacheEvicted(n int) { m.evictions.Add(float64(n)) }
 
-// SharedTierUp reports the shared tier's state (sharedtier.Observer). The gauge is registered
+// SharedTierUp reports the shared tier's state (sharedstate.Observer). The gauge is registered
 // with the first report, so a gateway without REDIS_URL exports none.
 func (m *metrics) SharedTierUp(up bool) {
 	m.tierOnce.Do(func() { m.registry.MustRegister(m.tierUp) })
@@ -214,7 +214,7 @@ func (m *metrics) SharedTierUp(up bool) {
 	}
 }
 
-// SharedTierError counts a failed shared tier call (sharedtier.Observer).
+// SharedTierError counts a failed shared tier call (sharedstate.Observer).
 func (m *metrics) SharedTierError(op string) { m.tierErrors.WithLabelValues(op).Inc() }
 
 // BudgetExceeded implements graph.Observer.

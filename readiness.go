@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
-	"github.com/itwin-graphql/gateway/sharedtier"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
 
 // readiness answers /readyz with Kubernetes semantics: 200 while this replica should get traffic
@@ -15,12 +15,12 @@ import (
 // show in the upstream metrics and the logs instead; the body reports the service token's state
 // for people reading it.
 type readiness struct {
-	tokens   *serviceTokens   // nil in pass-through mode
-	tier     *sharedtier.Tier // nil without REDIS_URL
+	tokens   *serviceTokens    // nil in pass-through mode
+	tier     *sharedstate.Tier // nil without REDIS_URL
 	draining atomic.Bool
 }
 
-func newReadiness(tokens *serviceTokens, tier *sharedtier.Tier) *readiness {
+func newReadiness(tokens *serviceTokens, tier *sharedstate.Tier) *readiness {
 	return &readiness{tokens: tokens, tier: tier}
 }
 

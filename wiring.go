@@ -18,8 +18,8 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
-	"github.com/itwin-graphql/gateway/graphiql"
-	"github.com/itwin-graphql/gateway/sharedtier"
+	"github.com/itwin-graphql/gateway/internal/httpapi/graphiql"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
 
 // gateway is the wired service: its routes and what to release when it stops.
@@ -105,11 +105,11 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	m := newMetrics()
 	// The shared tier: opened before the client, which publishes hold-offs through it, and told
 	// of the client afterwards for the hold-offs other replicas publish.
-	var tier *sharedtier.Tier
+	var tier *sharedstate.Tier
 	var holdOff func(string, time.Time)
 	clientOpts := []bentley.Option{}
 	if cfg.redisURL != "" {
-		tier, err = sharedtier.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
+		tier, err = sharedstate.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
 			if holdOff != nil {
 				holdOff(scope, until)
 			}

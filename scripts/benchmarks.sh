@@ -58,8 +58,8 @@ if command -v redis-server >/dev/null; then
   lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 3
   lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 3 -redis "redis://127.0.0.1:$rport"
   lt -query me -tokens distinct -concurrency 32 -duration "${secs}s" -cache-ttl 2s -replicas 1 -redis "redis://127.0.0.1:$rport"
-  echo; echo "\$ go test -run '^\$' -bench SharedTier ./sharedtier/"
-  go test -run '^$' -bench SharedTier ./sharedtier/
+  echo; echo "\$ go test -run '^\$' -bench SharedTier ./internal/sharedstate/"
+  go test -run '^$' -bench SharedTier ./internal/sharedstate/
   kill "$(cat "/tmp/bench-redis-$rport.pid")"
 else
   echo "redis-server is not installed: shared tier runs skipped"

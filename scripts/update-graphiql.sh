@@ -7,9 +7,9 @@
 #
 # npm ci installs exactly package-lock.json and checks every tarball against its integrity hash;
 # update.mjs then copies the published files unchanged and records their SHA-384 in
-# assets/manifest.json. Commit graphiql/package.json, package-lock.json and assets/ together.
+# assets/manifest.json. Commit internal/httpapi/graphiql/package.json, package-lock.json and assets/ together.
 set -euo pipefail
-cd "$(dirname "$0")/../graphiql"
+cd "$(dirname "$0")/../internal/httpapi/graphiql"
 npmq() { npm --no-audit --no-fund --ignore-scripts --loglevel=error "$@"; }
 
 if [ "${1:-}" = "--check" ]; then
@@ -17,11 +17,11 @@ if [ "${1:-}" = "--check" ]; then
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   node update.mjs "$tmp/assets"
   if ! diff -r assets "$tmp/assets"; then
-    echo "graphiql/assets differs from the releases pinned in graphiql/package-lock.json;"
+    echo "internal/httpapi/graphiql/assets differs from the releases pinned in its package-lock.json;"
     echo "run scripts/update-graphiql.sh and commit the result"
     exit 1
   fi
-  echo "graphiql/assets matches the pinned releases"
+  echo "internal/httpapi/graphiql/assets matches the pinned releases"
   exit 0
 fi
 

@@ -1,8 +1,8 @@
-// Package sharedtier is the state replicas share through Redis: the APQ store, the response
+// Package sharedstate is the state replicas share through Redis: the APQ store, the response
 // cache's second tier and rate-limit hold-offs. It never takes the gateway down: every call is
 // bounded by a short timeout, and once Redis fails the tier reports itself down and answers
 // misses at once, without network, until a background probe finds Redis again.
-package sharedtier
+package sharedstate
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package sharedtier
+package sharedstate
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func redisForBench(b *testing.B) string {
 
 // The cost of one shared tier lookup and store on loopback, what the cache adds to a miss:
 //
-//	go test -run '^$' -bench SharedTier ./sharedtier/
+//	go test -run '^$' -bench SharedTier ./internal/sharedstate/
 func BenchmarkSharedTier(b *testing.B) {
 	tier, err := Open(redisForBench(b), time.Second, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
 	if err != nil {
