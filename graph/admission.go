@@ -18,10 +18,6 @@ import (
 // takes an execution slot only once it has one, so a slow client holds bytes it has sent, not
 // a slot. Execution slots are shared between callers as upstream slots are.
 
-// CodeOverloaded refuses a request past MaxInFlight or the body budget: retry shortly, or on
-// another replica.
-const CodeOverloaded = "OVERLOADED"
-
 // Defaults of the admission bounds; see Options.
 const (
 	DefaultMaxInFlightPerCaller = 16

@@ -26,12 +26,6 @@ type persistedQueries struct {
 	sharedTTL time.Duration
 }
 
-// Codes of the APQ protocol, which Apollo clients branch on.
-const (
-	CodePersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND"
-	CodeBadRequest             = "BAD_REQUEST"
-)
-
 func newPersistedQueries(maxEntries int, maxBytes int64) persistedQueries {
 	return persistedQueries{cache: newSizedLRU[string](maxEntries, maxBytes)}
 }

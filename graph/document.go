@@ -89,9 +89,6 @@ func (d documentLimit) judge(doc *ast.QueryDocument) *gqlerror.Error {
 	return nil
 }
 
-// CodeValidationFailed is gqlgen's code for a document that does not validate.
-const CodeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
-
 func limitError(code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	err.Extensions = map[string]any{"code": code}

@@ -16,18 +16,6 @@ import (
 	"github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
-// Error codes in extensions.code. They are part of the public contract: clients branch on them.
-const (
-	CodeUnauthenticated     = "UNAUTHENTICATED"
-	CodeForbidden           = "FORBIDDEN"
-	CodeNotFound            = "NOT_FOUND"
-	CodeBadUserInput        = "BAD_USER_INPUT"
-	CodeRateLimited         = "RATE_LIMITED"
-	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
-	CodeUpstreamError       = "UPSTREAM_ERROR"
-	CodeInternal            = "INTERNAL_SERVER_ERROR"
-)
-
 // maxLoggedError bounds an error text in a log line: texts can carry what a client sent.
 const maxLoggedError = 500
 

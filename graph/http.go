@@ -34,22 +34,22 @@ func overHTTP(maxTokens int, next http.Handler) http.Handler {
 			}
 			if q := r.URL.Query().Get("query"); q != "" && !isQueryOperation(q, r.URL.Query().Get("operationName"), maxTokens) {
 				w.Header().Set("Allow", "POST")
-				writeRequestError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "GET requests may only carry query operations; send mutations and subscriptions with POST")
+				writeRequestError(w, http.StatusMethodNotAllowed, CodeBadRequest, "GET requests may only carry query operations; send mutations and subscriptions with POST")
 				return
 			}
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				writeRequestError(w, http.StatusUnsupportedMediaType, "BAD_REQUEST", "POST requests must have Content-Type: application/json")
+				writeRequestError(w, http.StatusUnsupportedMediaType, CodeBadRequest, "POST requests must have Content-Type: application/json")
 				return
 			}
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeRequestError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET or POST")
+			writeRequestError(w, http.StatusMethodNotAllowed, CodeBadRequest, "use GET or POST")
 			return
 		}
 		if !acceptable(r.Header.Get("Accept")) {
-			writeRequestError(w, http.StatusNotAcceptable, "BAD_REQUEST",
+			writeRequestError(w, http.StatusNotAcceptable, CodeBadRequest,
 				"the Accept header names no media type this server produces: application/graphql-response+json or application/json")
 			return
 		}

@@ -53,14 +53,3 @@ func (l Limits) withDefaults() Limits {
 	l.CallBudget = pick(l.CallBudget, d.CallBudget)
 	return l
 }
-
-// Error codes of the limits.
-const (
-	CodeRequestLimitExceeded = "REQUEST_LIMIT_EXCEEDED"
-	CodeDepthLimitExceeded   = "DEPTH_LIMIT_EXCEEDED"
-	// CodeComplexityLimitExceeded is the code gqlgen's complexity limit uses; the field count
-	// check reuses it, being a bound of the same kind.
-	CodeComplexityLimitExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeAliasLimitExceeded      = "ALIAS_LIMIT_EXCEEDED"
-	CodeRequestTooLarge         = "REQUEST_TOO_LARGE"
-)

@@ -30,14 +30,6 @@ const (
 	TrustedLog     = "log"     // serve them, and log each unlisted one once (for a migration)
 )
 
-// Codes of refused requests, besides CodePersistedQueryNotFound (apq.go): the request names a
-// document (documentId or an APQ hash) the manifest does not hold.
-const (
-	// CodePersistedQueryNotInList: the request sends a document's text, and it is not in the
-	// manifest (enforce mode). Apollo Router's code for the same refusal.
-	CodePersistedQueryNotInList = "PERSISTED_QUERY_NOT_IN_LIST"
-)
-
 // BypassHeader lets a request with the configured key send any document in enforce mode: for
 // GraphiQL and operators, never for apps.
 const BypassHeader = "X-Trusted-Documents-Bypass"
