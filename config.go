@@ -68,12 +68,12 @@ type config struct {
 	logLevel        slog.Level
 }
 
-// Estimates behind heapBound, measured or generous: a parsed document takes about 76 bytes of heap
-// per token (measured on a dense document), and the process itself (runtime, the schema, metrics,
-// tracing, idle buffers) about 40 MiB.
+// Estimates behind heapBound, measured or generous: a parsed document takes at most
+// graph.ASTBytesPerToken bytes of heap per token, and the process itself (runtime, the schema,
+// metrics, tracing, idle buffers) about 40 MiB.
 const (
 	heapBase          = 40 << 20
-	astBytesPerToken  = 76
+	astBytesPerToken  = graph.ASTBytesPerToken
 	perRequestExtra   = 1 << 20 // a request's loaders, decoded answers and response
 	bodyCopiesAtOnce  = 3       // the body read, its decoded query, and the buffer's slack
 	parsesAtOnce      = 2       // the document check's parse and gqlgen's

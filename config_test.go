@@ -9,6 +9,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // TestReadmeConfigTable keeps the README's configuration table and the settings list in step:
@@ -120,5 +123,46 @@ func TestSecurityFiguresMatchTheCode(t *testing.T) {
 	want := fmt.Sprintf("With the\ndefaults that is %d MiB", cfg.heapBound()>>20)
 	if !strings.Contains(text, want) {
 		t.Errorf("SECURITY.md's worst case does not read %q", want)
+	}
+}
+
+// --help states every setting's default as the settings list has it, and the defaults parse to
+// the package constants they come from: one definition, three places that show it.
+func TestHelpAndParsedDefaultsMatchTheSettings(t *testing.T) {
+	help := usage()
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = `""`
+		}
+		if want := "--" + s.flag + " (" + s.env + ", default " + def + ")"; !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	cfg, err := loadConfig(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2]any{
+		"UPSTREAM_TIMEOUT":                    {cfg.upstreamTimeout, bentley.DefaultTimeout},
+		"UPSTREAM_RETRIES":                    {cfg.retries, bentley.DefaultRetries},
+		"UPSTREAM_MAX_CONCURRENCY":            {cfg.maxConcurrency, bentley.DefaultMaxConcurrency},
+		"UPSTREAM_MAX_CONCURRENCY_PER_CALLER": {cfg.perCaller, bentley.DefaultMaxConcurrencyPerCaller},
+		"UPSTREAM_RETRY_BUDGET":               {cfg.retryBudget, bentley.DefaultRetryRatio},
+		"BATCH_WAIT":                          {cfg.batchWait, graph.DefaultBatchWait},
+		"BATCH_IDLE":                          {cfg.batchIdle, graph.DefaultBatchIdle},
+		"REQUEST_TIMEOUT":                     {cfg.requestTimeout, graph.DefaultRequestTimeout},
+		"MAX_IN_FLIGHT":                       {cfg.maxInFlight, graph.DefaultMaxInFlight},
+		"MAX_IN_FLIGHT_PER_CALLER":            {cfg.inFlightShare, graph.DefaultMaxInFlightPerCaller},
+		"BODY_READ_TIMEOUT":                   {cfg.bodyReadTimeout, graph.DefaultBodyReadTimeout},
+		"BODY_BUFFER_BYTES":                   {cfg.bodyBufferBytes, graph.DefaultBodyBufferBytes},
+		"QUERY_CACHE_BYTES":                   {cfg.queryCacheBytes, graph.DefaultQueryCacheBytes},
+		"APQ_CACHE_SIZE":                      {cfg.apqCacheSize, graph.DefaultAPQCacheSize},
+		"APQ_CACHE_BYTES":                     {cfg.apqCacheBytes, graph.DefaultAPQCacheBytes},
+		"limits":                              {cfg.limits, graph.DefaultLimits},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("%s parses to %v by default; its constant is %v", name, pair[0], pair[1])
+		}
 	}
 }

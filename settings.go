@@ -2,11 +2,18 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // setting is one configuration value: an environment variable, the equivalent flag, its default
-// and what it does. The README's configuration table is checked against this list.
+// and what it does. The README's configuration table, --help and SECURITY.md's limits are checked
+// against this list. A default the code also needs is the package constant's, written here in
+// the form the setting is parsed from, so each default is defined once.
 type setting struct {
 	env, flag, def, help string
 }
@@ -15,31 +22,31 @@ var settings = []setting{
 	{"PORT", "port", "8080", "TCP port to listen on"},
 	{"HOST", "host", "", "interface to listen on; empty means all"},
 	{"BENTLEY_API_URL", "bentley-api-url", "", "iTwin Platform base URL, e.g. https://api.bentley.com; empty serves the embedded emulator"},
-	{"UPSTREAM_TIMEOUT", "upstream-timeout", "10s", "deadline of one upstream call"},
+	{"UPSTREAM_TIMEOUT", "upstream-timeout", durationText(bentley.DefaultTimeout), "deadline of one upstream call"},
 	{"BENTLEY_CLIENT_ID", "bentley-client-id", "", "service mode: the gateway's own OAuth2 client (client credentials); empty passes each caller's token through"},
 	{"BENTLEY_CLIENT_SECRET", "bentley-client-secret", "", "service mode: the client's secret"},
 	{"BENTLEY_TOKEN_URL", "bentley-token-url", "", "service mode: token endpoint; empty means https://ims.bentley.com/connect/token, or the emulator's in emulator mode"},
 	{"GATEWAY_API_KEYS", "gateway-api-keys", "", "service mode: comma-separated keys callers must send in X-Api-Key"},
 	{"GATEWAY_ALLOW_ANONYMOUS", "gateway-allow-anonymous", "false", "service mode: act for callers without an API key (explicit opt-out)"},
-	{"UPSTREAM_RETRIES", "upstream-retries", "2", "retries of a read on 429, 502, 503, 504 or a connection error (0 for none)"},
-	{"UPSTREAM_MAX_CONCURRENCY", "upstream-max-concurrency", "128", "most upstream calls in flight at once, across all callers"},
-	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", "32", "most of those calls one caller (one token, or one API key in service mode) may hold"},
-	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", "100", "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
-	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", "0.2", "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
-	{"BATCH_WAIT", "batch-wait", "2ms", "longest a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys; foreseen keys go at once"},
-	{"BATCH_IDLE", "batch-idle", "50us", "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
-	{"REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of one GraphQL request, upstream calls and retries included"},
-	{"MAX_BODY_BYTES", "max-body-bytes", "262144", "largest request body; larger ones get 413"},
-	{"MAX_IN_FLIGHT", "max-in-flight", "64", "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},
-	{"MAX_IN_FLIGHT_PER_CALLER", "max-in-flight-per-caller", "16", "each caller's share of MAX_IN_FLIGHT while others wait (one token, or one valid API key in service mode); a caller alone may use every free place"},
-	{"BODY_READ_TIMEOUT", "body-read-timeout", "10s", "longest the reading of one request body may take; slower bodies get 408"},
-	{"BODY_BUFFER_BYTES", "body-buffer-bytes", "33554432", "bytes of request bodies held at once, being read or read, across all requests (a slow body holds only what it has sent); past it 503 OVERLOADED"},
-	{"QUERY_CACHE_BYTES", "query-cache-bytes", "33554432", "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
-	{"MAX_COMPLEXITY", "max-complexity", "5000", "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
-	{"MAX_DEPTH", "max-depth", "10", "deepest field nesting (introspection not counted)"},
-	{"MAX_ALIASES", "max-aliases", "100", "most aliased fields in one operation"},
-	{"MAX_TOKENS", "max-tokens", "15000", "most tokens the parser reads from one query"},
-	{"USERS_MAX_IDS", "users-max-ids", "2000", "most ids in one users(ids:) field"},
+	{"UPSTREAM_RETRIES", "upstream-retries", strconv.Itoa(bentley.DefaultRetries), "retries of a read on 429, 502, 503, 504 or a connection error (0 for none)"},
+	{"UPSTREAM_MAX_CONCURRENCY", "upstream-max-concurrency", strconv.Itoa(bentley.DefaultMaxConcurrency), "most upstream calls in flight at once, across all callers"},
+	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", strconv.Itoa(bentley.DefaultMaxConcurrencyPerCaller), "most of those calls one caller (one token, or one API key in service mode) may hold"},
+	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", strconv.Itoa(graph.DefaultLimits.CallBudget), "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
+	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", strconv.FormatFloat(bentley.DefaultRetryRatio, 'g', -1, 64), "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
+	{"BATCH_WAIT", "batch-wait", durationText(graph.DefaultBatchWait), "longest a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys; foreseen keys go at once"},
+	{"BATCH_IDLE", "batch-idle", durationText(graph.DefaultBatchIdle), "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
+	{"REQUEST_TIMEOUT", "request-timeout", durationText(graph.DefaultRequestTimeout), "deadline of one GraphQL request, upstream calls and retries included"},
+	{"MAX_BODY_BYTES", "max-body-bytes", strconv.FormatInt(graph.DefaultLimits.MaxBodyBytes, 10), "largest request body; larger ones get 413"},
+	{"MAX_IN_FLIGHT", "max-in-flight", strconv.Itoa(graph.DefaultMaxInFlight), "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},
+	{"MAX_IN_FLIGHT_PER_CALLER", "max-in-flight-per-caller", strconv.Itoa(graph.DefaultMaxInFlightPerCaller), "each caller's share of MAX_IN_FLIGHT while others wait (one token, or one valid API key in service mode); a caller alone may use every free place"},
+	{"BODY_READ_TIMEOUT", "body-read-timeout", durationText(graph.DefaultBodyReadTimeout), "longest the reading of one request body may take; slower bodies get 408"},
+	{"BODY_BUFFER_BYTES", "body-buffer-bytes", strconv.Itoa(graph.DefaultBodyBufferBytes), "bytes of request bodies held at once, being read or read, across all requests (a slow body holds only what it has sent); past it 503 OVERLOADED"},
+	{"QUERY_CACHE_BYTES", "query-cache-bytes", strconv.Itoa(graph.DefaultQueryCacheBytes), "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
+	{"MAX_COMPLEXITY", "max-complexity", strconv.Itoa(graph.DefaultLimits.MaxComplexity), "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
+	{"MAX_DEPTH", "max-depth", strconv.Itoa(graph.DefaultLimits.MaxDepth), "deepest field nesting (introspection not counted)"},
+	{"MAX_ALIASES", "max-aliases", strconv.Itoa(graph.DefaultLimits.MaxAliases), "most aliased fields in one operation"},
+	{"MAX_TOKENS", "max-tokens", strconv.Itoa(graph.DefaultLimits.MaxTokens), "most tokens the parser reads from one query"},
+	{"USERS_MAX_IDS", "users-max-ids", strconv.Itoa(graph.DefaultLimits.MaxUserIDs), "most ids in one users(ids:) field"},
 	{"GRAPHQL_INTROSPECTION", "graphql-introspection", "true", "serve introspection and field suggestions; false hides the schema"},
 	{"GRAPHIQL", "graphiql", "true", "serve GraphiQL at /"},
 	{"TRUSTED_DOCUMENTS", "trusted-documents", "", "a manifest of the operations apps may send (graphql-codegen persisted-documents.json or Apollo's persisted query manifest); reloaded on SIGHUP"},
@@ -50,8 +57,8 @@ var settings = []setting{
 	{"SUBGRAPH_KEY", "subgraph-key", "", "a secret (16+ characters) the router must send in X-Subgraph-Key; with enforced trusted documents SUBGRAPH needs this or SUBGRAPH_LISTEN"},
 	{"CURSOR_KEY", "cursor-key", "", "a secret (16+ characters, the same on every replica) that signs connection cursors with HMAC-SHA-256; empty: cursors carry a plain checksum, which binds them to their list but can be rebuilt by hand"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
-	{"APQ_CACHE_SIZE", "apq-cache-size", "1000", "automatic persisted queries kept in memory (least recently used evicted)"},
-	{"APQ_CACHE_BYTES", "apq-cache-bytes", "8388608", "bytes of automatic persisted queries kept; only queries that validate are kept"},
+	{"APQ_CACHE_SIZE", "apq-cache-size", strconv.Itoa(graph.DefaultAPQCacheSize), "automatic persisted queries kept in memory (least recently used evicted)"},
+	{"APQ_CACHE_BYTES", "apq-cache-bytes", strconv.Itoa(graph.DefaultAPQCacheBytes), "bytes of automatic persisted queries kept; only queries that validate are kept"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
 	{"REDIS_URL", "redis-url", "", "share APQ, the response cache and rate-limit hold-offs between replicas through Redis: redis://, rediss://, redis+sentinel://...?master_name=, redis+cluster://; empty keeps them in the process"},
 	{"REDIS_TIMEOUT", "redis-timeout", "50ms", "longest any Redis call may take; past it the gateway serves without the shared tier until Redis answers again"},
@@ -70,6 +77,9 @@ var settings = []setting{
 }
 
 // usage lists every setting with its flag and default.
+// durationText writes a duration as the settings parse it, in ASCII ("50us", not "50µs").
+func durationText(d time.Duration) string { return strings.ReplaceAll(d.String(), "µs", "us") }
+
 func usage() string {
 	var b strings.Builder
 	b.WriteString("Usage: gateway [flags]            serve\n" +

@@ -29,6 +29,13 @@ func WithRetries(n int) Option {
 	}
 }
 
+// Defaults the gateway configures (the client itself is unbounded without WithMaxConcurrency):
+// UPSTREAM_MAX_CONCURRENCY and UPSTREAM_MAX_CONCURRENCY_PER_CALLER.
+const (
+	DefaultMaxConcurrency          = 128
+	DefaultMaxConcurrencyPerCaller = 32
+)
+
 // WithMaxConcurrency bounds the upstream calls in flight at once across all callers (0 means
 // unbounded), so one burst of queries cannot trip the platform's rate limit for everyone.
 func WithMaxConcurrency(n int) Option {

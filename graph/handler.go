@@ -29,12 +29,13 @@ const (
 	DefaultMaxInFlight     = 64
 )
 
-// astBytesPerQueryByte and astBytesPerToken estimate a parsed document's heap from its text: a
+// astBytesPerQueryByte and ASTBytesPerToken estimate a parsed document's heap from its text: a
 // dense document's AST measured about 23 bytes per byte of text (76 per token), and a sparse one
-// (a long comment or string) is bounded by its token count instead.
+// (a long comment or string) is bounded by its token count instead. ASTBytesPerToken rounds the
+// measurement up with room to spare; the parsed-query cache and the worst-case heap both use it.
 const (
 	astBytesPerQueryByte = 25
-	astBytesPerToken     = 120
+	ASTBytesPerToken     = 120
 )
 
 // DefaultRequestTimeout bounds one GraphQL request, upstream retries included.
@@ -186,7 +187,7 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	queries := newSizedLRU[*ast.QueryDocument](queryCacheSize, opts.QueryCacheBytes)
 	maxTokens := int64(opts.Limits.MaxTokens)
 	queries.cost = func(q string, _ *ast.QueryDocument) int64 {
-		return int64(len(q)) + min(astBytesPerQueryByte*int64(len(q)), astBytesPerToken*maxTokens)
+		return int64(len(q)) + min(astBytesPerQueryByte*int64(len(q)), ASTBytesPerToken*maxTokens)
 	}
 	srv.SetQueryCache(queries)
 	// Apollo's automatic persisted queries: a client sends a query's hash, and the query itself

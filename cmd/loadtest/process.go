@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 )
 
@@ -140,7 +141,7 @@ func sharedCounts(gws []*gatewayProcess) map[string]float64 {
 
 // defaultUpstreamSlots is the gateway's UPSTREAM_MAX_CONCURRENCY default, used when the run does
 // not set one.
-const defaultUpstreamSlots = 128
+const defaultUpstreamSlots = bentley.DefaultMaxConcurrency
 
 // reportBound prints the throughput the upstream concurrency setting allows: slots over the time
 // an upstream call takes, over the calls a query makes. Nominal takes the injected latency as
