@@ -40,9 +40,7 @@ func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]strin
 	g := startGateway(t, env)
 	// The token is fetched once at startup, in the background; wait for that fetch to end so
 	// tests count only the calls their requests cause.
-	for start := time.Now(); emu.Calls(emulator.EndpointToken) == 0 && time.Since(start) < 5*time.Second; {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the startup token fetch reaches the token endpoint", func() bool { return emu.Calls(emulator.EndpointToken) > 0 })
 	waitTokenSettled(t, g)
 	return g
 }
@@ -51,11 +49,10 @@ func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]strin
 // the fetch has failed (a test of bad credentials).
 func waitTokenSettled(t *testing.T, g *runningGateway) {
 	t.Helper()
-	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(5 * time.Millisecond) {
-		if _, body := get(t, g.url+"/readyz"); !strings.Contains(body, "service token") || g.logs.find("the token endpoint gave no platform token; backing off") != nil {
-			return
-		}
-	}
+	eventually(t, "the token source settles", func() bool {
+		_, body := get(t, g.url+"/readyz")
+		return !strings.Contains(body, "service token") || g.logs.find("the token endpoint gave no platform token; backing off") != nil
+	})
 }
 
 func get(t *testing.T, url string) (int, string) {

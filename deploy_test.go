@@ -367,14 +367,12 @@ func TestEmulatorCommand(t *testing.T) {
 	env := map[string]string{"HOST": "127.0.0.1", "PORT": "0"}
 	go func() { done <- run(ctx, []string{"emulator"}, func(k string) string { return env[k] }, out) }()
 	var addr string
-	for deadline := time.Now().Add(5 * time.Second); addr == ""; time.Sleep(10 * time.Millisecond) {
+	eventually(t, "the emulator starts", func() bool {
 		if m := regexp.MustCompile(`on (127\.0\.0\.1:\d+)`).FindStringSubmatch(out.String()); m != nil {
 			addr = m[1]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the emulator did not start: %q", out.String())
-		}
-	}
+		return addr != ""
+	})
 	emu := emulator.New()
 	show := emu.Showcase()
 	emu.Close()

@@ -92,14 +92,10 @@ func (r *redisServer) signal(s syscall.Signal) {
 // waitTier waits until the gateway's /readyz reports the shared tier in the given state.
 func waitTier(t *testing.T, g *runningGateway, state string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if _, body := get(t, g.url+"/readyz"); strings.Contains(body, "shared tier (Redis): "+state) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the shared tier did not become %s", state)
-		}
-	}
+	eventually(t, "the shared tier is "+state, func() bool {
+		_, body := get(t, g.url+"/readyz")
+		return strings.Contains(body, "shared tier (Redis): "+state)
+	})
 }
 
 // Two replicas on one Redis: an APQ registered on one is served by the other, an answer cached
@@ -210,14 +206,18 @@ func TestSharedTierSurvivesRedisRestart(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	more := func(what string, n int64) {
+		from := sent.Load()
+		eventually(t, what, func() bool { return sent.Load() >= from+n })
+	}
+	more("the load is under way", 50)
 	redis.kill()
 	waitTier(t, a, "down")
-	time.Sleep(500 * time.Millisecond)
+	more("requests are served without Redis", 100)
 	redis.start()
 	waitTier(t, a, "up")
 	waitTier(t, b, "up")
-	time.Sleep(300 * time.Millisecond)
+	more("requests are served with Redis back", 50)
 	close(stop)
 	wg.Wait()
 	if failed.Load() > 0 || sent.Load() < 100 {

@@ -359,9 +359,7 @@ func TestGracefulShutdown(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		answer <- string(body)
 	}()
-	for emu.Calls(emulator.EndpointMe) == 0 { // the query is in flight upstream
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	cancel() // as SIGTERM would
 
 	// New connections are refused while the in-flight query finishes.
@@ -406,9 +404,7 @@ func TestShutdownGraceRunsOut(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	for emu.Calls(emulator.EndpointMe) == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	start := time.Now()
 	g.cancel()
 	select {

@@ -37,15 +37,11 @@ func TestFlightGroupCancelsOnlyWhenEveryWaiterLeft(t *testing.T) {
 		errs <- err
 	}()
 	// Wait until the second caller has joined the flight.
-	for {
+	eventually(t, "both callers wait on the flight", func() bool {
 		g.mu.Lock()
-		n := g.flights["k"].waiters
-		g.mu.Unlock()
-		if n == 2 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer g.mu.Unlock()
+		return g.flights["k"].waiters == 2
+	})
 	cancel1()
 	if err := <-errs; !errors.Is(err, context.Canceled) {
 		t.Fatalf("first caller: %v", err)

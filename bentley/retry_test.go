@@ -141,9 +141,7 @@ func TestCancellationReachesTheUpstream(t *testing.T) {
 	done := make(chan error)
 	go func() { _, err := c.GetMe(ctx); done <- err }()
 	// Cancel once the call has reached the emulator.
-	for emu.Calls(emulator.EndpointMe) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "the call reaches the emulator", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	cancelled := time.Now()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -151,12 +149,19 @@ func TestCancellationReachesTheUpstream(t *testing.T) {
 	}
 	// The emulator's handler sees the request's context end: the call was cancelled upstream,
 	// not abandoned to run on. It logs the request when its handler returns.
-	deadline := time.Now().Add(5 * time.Second)
-	for len(emu.Requests()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, "the emulator logs the cancelled call", func() bool { return len(emu.Requests()) > 0 })
 	log := emu.Requests()
 	if len(log) != 1 || log[0].End.Sub(cancelled) > time.Second {
 		t.Errorf("upstream request log %+v: want the hung call ended right after the cancel", log)
+	}
+}
+
+// eventually waits until cond holds, polling, and fails the test if it does not within 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
 	}
 }

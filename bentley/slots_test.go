@@ -24,7 +24,7 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 				s.Release(caller)
 			}
 		}()
-		waitFor(t, func() bool {
+		eventually(t, "the waiter is queued", func() bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			return s.waiting.Len() == map[string]int{"noisy": 1, "quiet": 2}[caller]
@@ -60,11 +60,12 @@ func TestSlotsAreWorkConservingAndFair(t *testing.T) {
 	s.mu.Unlock()
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+// eventually waits until cond holds, polling, and fails the test if it does not within 20 s.
+func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
+			t.Fatalf("timed out waiting until %s", what)
 		}
 	}
 }

@@ -126,7 +126,9 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(500 * time.Millisecond) // the noisy caller holds its slots
+	// The noisy caller holds its slots: a round of them has reached the platform.
+	from := e.emu.TotalCalls()
+	eventually(t, "the noisy caller's calls reach the platform", func() bool { return e.emu.TotalCalls() >= from+128 })
 	busy := quiet(7)
 	close(stop)
 	wg.Wait()

@@ -223,11 +223,7 @@ func TestInFlightBoundRefusesTheOverflow(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		go func() { _, _ = e.post(users[i].Token, `query Hang { me { id } }`, nil) }()
 	}
-	for deadline := time.Now().Add(5 * time.Second); e.emu.Calls(emulator.EndpointMe) < 2; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the two holding requests did not reach the platform")
-		}
-	}
+	eventually(t, "the two holding requests reach the platform", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 2 })
 	start := time.Now()
 	req, _ := http.NewRequest("POST", e.url+"/graphql", strings.NewReader(`{"query":"query Third { __typename }"}`))
 	req.Header.Set("Content-Type", "application/json")
