@@ -25,6 +25,14 @@ const (
 	DefaultBodyBufferBytes      = 32 << 20
 )
 
+// AdmissionObserver is told how many requests execute and wait, for metrics.
+type AdmissionObserver interface {
+	// InFlight moves the count of requests executing (holding an execution slot).
+	InFlight(delta int)
+	// Queued moves the count of requests waiting for an execution slot.
+	Queued(delta int)
+}
+
 // inFlightWait is how long a request waits for a free slot before it is refused.
 const inFlightWait = 2 * time.Second
 
@@ -44,7 +52,7 @@ func NewInFlightLimit(max, share int) *InFlightLimit {
 	return &InFlightLimit{slots: bentley.NewSlots(max, share)}
 }
 
-func (l *InFlightLimit) wrap(obs Observer, next http.Handler) http.Handler {
+func (l *InFlightLimit) wrap(obs AdmissionObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		h := &heldSlot{slots: l.slots, caller: bentley.CallerOf(ctx), obs: obs}
@@ -79,7 +87,7 @@ var errOverloaded = errors.New("no execution slot in time")
 type heldSlot struct {
 	slots  *bentley.Slots
 	caller string
-	obs    Observer
+	obs    AdmissionObserver
 
 	mu        sync.Mutex
 	held      bool

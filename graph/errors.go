@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -86,13 +85,13 @@ func classifyUpstream(e *bentley.Error) presentation {
 	}
 	p := presentation{ext: map[string]any{"upstream": upstream}}
 	switch {
-	case e.Status == http.StatusUnauthorized:
+	case e.Status == 401: // Unauthorized
 		p.code, p.message = CodeUnauthenticated, "the iTwin Platform refused the bearer token"
-	case e.Status == http.StatusForbidden:
+	case e.Status == 403: // Forbidden
 		p.code, p.message = CodeForbidden, "the caller lacks the permission this field needs"
-	case e.Status == http.StatusNotFound:
+	case e.Status == 404: // Not Found
 		p.code, p.message = CodeNotFound, notFoundMessage(e)
-	case e.Status == http.StatusTooManyRequests:
+	case e.Status == 429: // Too Many Requests
 		p.code, p.message = CodeRateLimited, "the iTwin Platform's rate limit was reached; retry later"
 		if e.RetryAfter > 0 {
 			p.ext["retryAfter"] = int(math.Ceil(e.RetryAfter.Seconds()))

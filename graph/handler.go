@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
-	"github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
 // queryCacheSize is how many parsed and validated query documents are kept: a deployment's
@@ -60,8 +59,9 @@ type Options struct {
 	// DisableIntrospection turns off introspection and "did you mean" suggestions, which
 	// reveal the schema, for deployments that do not publish it.
 	DisableIntrospection bool
-	// Observer, when set, receives per-query records and loader batch sizes for metrics.
-	Observer Observer
+	// Observer, when set, receives per-query records, the admission gauges and loader batch
+	// sizes for metrics.
+	Observer EndpointObserver
 	// CORSAllowedOrigins may call the endpoint from a browser; none when empty, any with "*".
 	CORSAllowedOrigins []string
 	// APQCacheSize is how many automatic persisted queries are kept; DefaultAPQCacheSize when 0.
@@ -105,6 +105,13 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 }
 
+// EndpointObserver receives everything an endpoint measures.
+type EndpointObserver interface {
+	Observer
+	QueryObserver
+	AdmissionObserver
+}
+
 // DefaultAPQCacheSize is the default number of automatic persisted queries kept in memory.
 const DefaultAPQCacheSize = 1000
 
@@ -112,12 +119,8 @@ const DefaultAPQCacheSize = 1000
 // introspection, the error presenter, the request limits, and per-request loaders.
 func NewHandler(opts Options) http.Handler {
 	opts = opts.withDefaults()
-	resolver := NewResolver(opts.Limits.MaxUserIDs, opts.Logger)
-	var es graphql.ExecutableSchema = NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()})
-	if opts.Subgraph {
-		es = entitySchema{subgraph.NewExecutableSchema(subgraph.Config{Resolvers: SubgraphResolver{resolver}, Complexity: subgraphComplexity()})}
-	}
-	srv := newServer(es, opts)
+	es, extensions := NewSchema(opts.Limits.MaxUserIDs, opts.Logger, opts.Subgraph)
+	srv := newServer(es, extensions, opts)
 	inFlight := opts.InFlight
 	if inFlight == nil {
 		inFlight = NewInFlightLimit(opts.MaxInFlight, opts.MaxInFlightPerCaller)
@@ -178,7 +181,7 @@ func (o Options) withDefaults() Options {
 }
 
 // newServer configures gqlgen's server around an executable schema.
-func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
+func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtension, opts Options) *handler.Server {
 	opts = opts.withDefaults()
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
@@ -205,8 +208,8 @@ func newServer(es graphql.ExecutableSchema, opts Options) *handler.Server {
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	if opts.Subgraph {
-		srv.Use(newEntityCheck(es))
+	for _, e := range extensions {
+		srv.Use(e)
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	if opts.TracerProvider != nil {

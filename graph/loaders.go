@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -465,9 +466,49 @@ func (m *memo[V]) get(ctx context.Context, fetch func(context.Context) (V, error
 	return v, err
 }
 
+// Observer receives what the GraphQL core measures; the server turns it into metrics. It must be
+// safe for concurrent use. Nothing passed to it carries a token or a variable.
+type Observer interface {
+	// LoaderBatch reports the keys of one loader batch.
+	LoaderBatch(loader string, keys int)
+	// BudgetExceeded reports an upstream call refused because the request's budget was spent.
+	BudgetExceeded()
+}
+
 type loadersKey struct{}
 
-// loadersFrom returns the request's loaders; Middleware puts them there.
+// WithLoaders returns a context for one request's execution with its loaders: their platform
+// calls spend the request's budget (retries included), and the request's Stats, if it has one,
+// report them.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	ctx = bentley.WithBudget(ctx, l.budget)
+	if s, _ := ctx.Value(statsKey{}).(*Stats); s != nil {
+		s.loaders.Store(l)
+	}
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// Stats is what a request's execution reports to whoever serves the request (the request log),
+// which puts it in the context with WithStats before the loaders are made.
+type Stats struct{ loaders atomic.Pointer[Loaders] }
+
+type statsKey struct{}
+
+// WithStats returns a context whose request's loaders report to s.
+func WithStats(ctx context.Context, s *Stats) context.Context {
+	return context.WithValue(ctx, statsKey{}, s)
+}
+
+// UpstreamCalls is the HTTP requests the platform received for the request (see
+// Loaders.UpstreamCalls); 0 before any loaders were made.
+func (s *Stats) UpstreamCalls() int {
+	if l := s.loaders.Load(); l != nil {
+		return l.UpstreamCalls()
+	}
+	return 0
+}
+
+// loadersFrom returns the request's loaders; WithLoaders puts them there.
 func loadersFrom(ctx context.Context) *Loaders {
 	l, _ := ctx.Value(loadersKey{}).(*Loaders)
 	return l

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -58,17 +57,7 @@ func authenticate(authenticate Authenticate, next http.Handler) http.Handler {
 // caller into its context for the platform calls the loaders make.
 func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		l := NewLoaders(client, opts)
-		// Retries spend the request's budget too.
-		ctx = bentley.WithBudget(ctx, l.budget)
-		if rec := recordFrom(ctx); rec != nil {
-			rec.mu.Lock()
-			rec.loaders = l
-			rec.mu.Unlock()
-		}
-		ctx = context.WithValue(ctx, loadersKey{}, l)
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), NewLoaders(client, opts))))
 	})
 }
 

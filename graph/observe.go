@@ -17,19 +17,11 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Observer receives what the GraphQL layer measures; the server turns it into metrics. It must
-// be safe for concurrent use. Nothing passed to it carries a token or a variable.
-type Observer interface {
+// QueryObserver is told of every GraphQL request answered, for metrics. It must be safe for
+// concurrent use. Nothing passed to it carries a token or a variable.
+type QueryObserver interface {
 	// QueryFinished reports one finished GraphQL request.
 	QueryFinished(QueryRecord)
-	// LoaderBatch reports the keys of one loader batch.
-	LoaderBatch(loader string, keys int)
-	// InFlight moves the count of requests executing (holding an execution slot).
-	InFlight(delta int)
-	// Queued moves the count of requests waiting for an execution slot.
-	Queued(delta int)
-	// BudgetExceeded reports an upstream call refused because the request's budget was spent.
-	BudgetExceeded()
 }
 
 // Query outcomes.
@@ -58,7 +50,7 @@ type record struct {
 	operation string
 	executed  bool
 	codes     []string
-	loaders   *Loaders
+	stats     Stats
 }
 
 type recordKey struct{}
@@ -135,7 +127,7 @@ func fullOperationName(oc *graphql.OperationContext, maxTokens int) string {
 
 // observe gives each request an id (the caller's X-Request-Id when it is sane), counts it in
 // flight, and when it is answered writes one log line and reports it to the observer.
-func observe(logger *slog.Logger, obs Observer, next http.Handler) http.Handler {
+func observe(logger *slog.Logger, obs QueryObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -145,16 +137,15 @@ func observe(logger *slog.Logger, obs Observer, next http.Handler) http.Handler 
 		w.Header().Set("X-Request-Id", id)
 		rec := &record{}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+		ctx := WithStats(context.WithValue(r.Context(), recordKey{}, rec), &rec.stats)
+		next.ServeHTTP(sw, r.WithContext(ctx))
 
 		rec.mu.Lock()
 		q := QueryRecord{
 			RequestID: id, Operation: rec.operation, Status: sw.status, Duration: time.Since(start),
 			ErrorCodes: slices.Sorted(slices.Values(rec.codes)),
 		}
-		if rec.loaders != nil {
-			q.UpstreamCalls = rec.loaders.UpstreamCalls()
-		}
+		q.UpstreamCalls = rec.stats.UpstreamCalls()
 		switch {
 		case !rec.executed || sw.status != http.StatusOK:
 			q.Outcome = OutcomeRejected

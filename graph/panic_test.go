@@ -25,7 +25,7 @@ func (panickingQuery) Me(context.Context) (*model.User, error) { panic("boom: se
 func TestPanicBecomesInternalServerError(t *testing.T) {
 	var logs bytes.Buffer
 	opts := Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
-	srv := httptest.NewServer(newServer(NewExecutableSchema(Config{Resolvers: panickingResolver{&Resolver{}}}), opts))
+	srv := httptest.NewServer(newServer(NewExecutableSchema(Config{Resolvers: panickingResolver{&Resolver{}}}), nil, opts))
 	defer srv.Close()
 
 	for i := 0; i < 2; i++ { // and the server keeps serving

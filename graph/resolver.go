@@ -12,6 +12,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph/model"
+	subgraphpkg "github.com/itwin-graphql/gateway/graph/subgraph"
 )
 
 //go:generate go tool gqlgen generate
@@ -30,6 +31,19 @@ type Resolver struct {
 // map (an enum value or a date form it does not know), once each.
 func NewResolver(maxUserIDs int, logger *slog.Logger) *Resolver {
 	return &Resolver{maxUserIDs: maxUserIDs, conv: newConverter(logger)}
+}
+
+// NewSchema returns the executable schema an endpoint serves: the plain graph, or with subgraph
+// the Apollo Federation v2 subgraph (the same graph plus _service and _entities), costed for the
+// complexity limit, with the extensions its server must use before that limit (the subgraph's
+// check of its representations).
+func NewSchema(maxUserIDs int, logger *slog.Logger, subgraph bool) (graphql.ExecutableSchema, []graphql.HandlerExtension) {
+	resolver := NewResolver(maxUserIDs, logger)
+	if !subgraph {
+		return NewExecutableSchema(Config{Resolvers: resolver, Complexity: complexity()}), nil
+	}
+	es := entitySchema{subgraphpkg.NewExecutableSchema(subgraphpkg.Config{Resolvers: SubgraphResolver{resolver}, Complexity: subgraphComplexity()})}
+	return es, []graphql.HandlerExtension{newEntityCheck(es)}
 }
 
 var quietConverter = newConverter(nil)
