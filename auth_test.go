@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
 )
 
 const (
@@ -300,40 +296,5 @@ func TestTokenEndpointOutages(t *testing.T) {
 				t.Error("the token endpoint's error body reached the log")
 			}
 		})
-	}
-}
-
-// Service mode names the caller for fair shares by a key it has validated, and only then: an
-// anonymous caller (when allowed) sending keys of its own choosing stays in the one anonymous
-// share.
-func TestServiceModeCallerIsTheValidatedKey(t *testing.T) {
-	emu := emulator.New()
-	upstream := httptest.NewServer(emu)
-	defer upstream.Close()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tokens := newServiceTokens(context.Background(), emulator.DemoClientID, emulator.DemoClientSecret, upstream.URL+"/connect/token", logger)
-	for _, anonymous := range []bool{false, true} {
-		auth := serviceAuthenticate(tokens, newAPIKeys([]string{keyOne, keyTwo}), anonymous, logger)
-		caller := func(key string) (string, error) {
-			r := httptest.NewRequest("POST", "/graphql", nil)
-			if key != "" {
-				r.Header.Set("X-Api-Key", key)
-			}
-			token, c, err := auth(r)
-			if err == nil && token == "" {
-				t.Fatal("no platform token")
-			}
-			return c, err
-		}
-		if c, err := caller(keyOne); err != nil || c != keyOne {
-			t.Errorf("anonymous=%v: a valid key gives caller %q, %v", anonymous, c, err)
-		}
-		c, err := caller("made-up-" + strconv.FormatBool(anonymous))
-		switch {
-		case !anonymous && !errors.Is(err, graph.ErrUnauthenticated):
-			t.Errorf("an invalid key without anonymous access: %v, want ErrUnauthenticated", err)
-		case anonymous && (err != nil || c != ""):
-			t.Errorf("an invalid key with anonymous access: caller %q, %v; want the anonymous share", c, err)
-		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"github.com/itwin-graphql/gateway/internal/auth"
 	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
 
@@ -15,12 +16,12 @@ import (
 // show in the upstream metrics and the logs instead; the body reports the service token's state
 // for people reading it.
 type readiness struct {
-	tokens   *serviceTokens    // nil in pass-through mode
-	tier     *sharedstate.Tier // nil without REDIS_URL
+	tokens   *auth.ServiceTokens // nil in pass-through mode
+	tier     *sharedstate.Tier   // nil without REDIS_URL
 	draining atomic.Bool
 }
 
-func newReadiness(tokens *serviceTokens, tier *sharedstate.Tier) *readiness {
+func newReadiness(tokens *auth.ServiceTokens, tier *sharedstate.Tier) *readiness {
 	return &readiness{tokens: tokens, tier: tier}
 }
 

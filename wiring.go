@@ -18,6 +18,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/auth"
 	"github.com/itwin-graphql/gateway/internal/httpapi/graphiql"
 	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
@@ -55,7 +56,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 
 	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
 	if tokenURL == "" {
-		tokenURL = DefaultTokenURL
+		tokenURL = auth.DefaultTokenURL
 	}
 	var show emulator.Showcase
 	if baseURL == "" {
@@ -141,12 +142,12 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 
 	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
 	// present an API key. The token source lives as long as the process, not a request.
-	var authenticate graph.Authenticate
-	var tokens *serviceTokens
+	var authenticate auth.Func
+	var tokens *auth.ServiceTokens
 	if cfg.clientID != "" {
 		// Detached from ctx's cancellation: queries still finishing during shutdown need tokens.
-		tokens = newServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL, logger)
-		authenticate = serviceAuthenticate(tokens, newAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
+		tokens = auth.NewServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL, logger)
+		authenticate = auth.Service(tokens, auth.NewAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
 		logger.Info("service mode: calling the platform with the gateway's own client credentials",
 			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
 	}

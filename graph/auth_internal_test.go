@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/internal/auth"
 )
 
 // callerOf runs authenticate on a request with the given headers and returns the key its
 // platform calls share slots under.
-func callerOf(t *testing.T, a Authenticate, headers map[string]string) string {
+func callerOf(t *testing.T, a auth.Func, headers map[string]string) string {
 	t.Helper()
 	var got string
 	h := authenticate(a, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = bentley.CallerOf(r.Context()) }))
@@ -26,16 +27,16 @@ func callerOf(t *testing.T, a Authenticate, headers map[string]string) string {
 // In pass-through mode an X-Api-Key is nobody's word: a fresh one per request must not buy a
 // fresh share of the slots, so the share keys on the token alone.
 func TestUnvalidatedAPIKeysPickNoShare(t *testing.T) {
-	token := callerOf(t, PassThrough, map[string]string{"Authorization": "Bearer tok-1"})
+	token := callerOf(t, auth.PassThrough, map[string]string{"Authorization": "Bearer tok-1"})
 	if token == "" || token != bentley.CallerOf(bentley.WithToken(context.Background(), "tok-1")) {
 		t.Fatalf("pass-through caller %q, want the token's hash", token)
 	}
 	for _, key := range []string{"fresh-1", "fresh-2", "fresh-3"} {
-		if got := callerOf(t, PassThrough, map[string]string{"Authorization": "Bearer tok-1", "X-Api-Key": key}); got != token {
+		if got := callerOf(t, auth.PassThrough, map[string]string{"Authorization": "Bearer tok-1", "X-Api-Key": key}); got != token {
 			t.Errorf("X-Api-Key %q moved the caller to %q", key, got)
 		}
 	}
-	if other := callerOf(t, PassThrough, map[string]string{"Authorization": "Bearer tok-2"}); other == token {
+	if other := callerOf(t, auth.PassThrough, map[string]string{"Authorization": "Bearer tok-2"}); other == token {
 		t.Error("two tokens share one caller")
 	}
 }
@@ -49,7 +50,7 @@ func TestValidatedCallersGetTheirOwnShare(t *testing.T) {
 		case "":
 			return "service-token", "", nil
 		}
-		return "", "", ErrUnauthenticated
+		return "", "", auth.ErrUnauthenticated
 	}
 	a := callerOf(t, validated, map[string]string{"X-Api-Key": "key-a"})
 	b := callerOf(t, validated, map[string]string{"X-Api-Key": "key-b"})

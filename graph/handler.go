@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/internal/auth"
 )
 
 // queryCacheSize is how many parsed and validated query documents are kept: a deployment's
@@ -97,7 +98,7 @@ type Options struct {
 	// plus _service and _entities) instead of the plain one.
 	Subgraph bool
 	// Authenticate picks each request's platform token; PassThrough when nil.
-	Authenticate Authenticate
+	Authenticate auth.Func
 	// CursorKey, when set, signs connection cursors with HMAC-SHA-256 (every replica needs the
 	// same key); without it cursors carry a plain checksum.
 	CursorKey []byte

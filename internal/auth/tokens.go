@@ -1,9 +1,7 @@
-package main
+package auth
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,8 +13,6 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
-
-	"github.com/itwin-graphql/gateway/graph"
 )
 
 // DefaultTokenURL is Bentley's IMS token endpoint.
@@ -47,7 +43,7 @@ var errNoServiceToken = errors.New("no valid platform token")
 // token endpoint is not called once per request. A request that finds no valid token waits for a
 // fetch in flight at most tokenWait, and otherwise fails at once (503 UPSTREAM_UNAVAILABLE): none
 // queues behind a hanging token endpoint.
-type serviceTokens struct {
+type ServiceTokens struct {
 	cfg *clientcredentials.Config
 	// ctx is long-lived: it carries the HTTP client for IMS and outlives every request.
 	ctx    context.Context
@@ -63,9 +59,9 @@ type serviceTokens struct {
 	lastErr   error
 }
 
-func newServiceTokens(ctx context.Context, clientID, clientSecret, tokenURL string, logger *slog.Logger) *serviceTokens {
+func NewServiceTokens(ctx context.Context, clientID, clientSecret, tokenURL string, logger *slog.Logger) *ServiceTokens {
 	hc := &http.Client{Timeout: tokenFetchTimeout}
-	s := &serviceTokens{
+	s := &ServiceTokens{
 		cfg: &clientcredentials.Config{
 			ClientID: clientID, ClientSecret: clientSecret, TokenURL: tokenURL, Scopes: []string{platformScope},
 			AuthStyle: oauth2.AuthStyleInParams,
@@ -82,7 +78,7 @@ func newServiceTokens(ctx context.Context, clientID, clientSecret, tokenURL stri
 
 // Token returns a valid access token. It starts a fetch when the held token is due and none is
 // running or backing off, and waits only when it holds no valid token.
-func (s *serviceTokens) Token(ctx context.Context) (string, error) {
+func (s *ServiceTokens) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	now := s.now()
 	if (s.token == nil || !now.Before(s.refreshAt)) && s.fetching == nil && !now.Before(s.retryAt) {
@@ -115,7 +111,7 @@ func (s *serviceTokens) Token(ctx context.Context) (string, error) {
 }
 
 // valid returns the held token while it has not expired. s.mu must be held.
-func (s *serviceTokens) valid(now time.Time) (string, bool) {
+func (s *ServiceTokens) valid(now time.Time) (string, bool) {
 	if s.token == nil || (!s.token.Expiry.IsZero() && !now.Before(s.token.Expiry)) {
 		return "", false
 	}
@@ -123,7 +119,7 @@ func (s *serviceTokens) valid(now time.Time) (string, bool) {
 }
 
 // Ready reports whether a valid token is held, without waiting or fetching.
-func (s *serviceTokens) Ready() bool {
+func (s *ServiceTokens) Ready() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.valid(s.now())
@@ -131,7 +127,7 @@ func (s *serviceTokens) Ready() bool {
 }
 
 // startFetch runs one fetch in the background. s.mu must be held.
-func (s *serviceTokens) startFetch() {
+func (s *ServiceTokens) startFetch() {
 	done := make(chan struct{})
 	s.fetching = done
 	go func() {
@@ -185,52 +181,3 @@ func tokenError(err error) error {
 
 // oauthCode is the shape of an OAuth2 error code (RFC 6749 5.2): a short ASCII word.
 var oauthCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
-
-// apiKeys checks callers' X-Api-Key in constant time. Keys are compared as SHA-256 digests, so
-// every comparison takes the same time whatever the key's length, and all keys are compared.
-type apiKeys [][32]byte
-
-func newAPIKeys(keys []string) apiKeys {
-	out := make(apiKeys, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, sha256.Sum256([]byte(k)))
-	}
-	return out
-}
-
-func (a apiKeys) valid(presented string) bool {
-	if presented == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(presented))
-	ok := 0
-	for i := range a {
-		ok |= subtle.ConstantTimeCompare(sum[:], a[i][:])
-	}
-	return ok == 1
-}
-
-// serviceAuthenticate acts for callers with the gateway's own platform token. The gateway never
-// acts for an anonymous caller unless the operator said so (allowAnonymous).
-func serviceAuthenticate(tokens *serviceTokens, keys apiKeys, allowAnonymous bool, logger *slog.Logger) graph.Authenticate {
-	return func(r *http.Request) (string, string, error) {
-		// Only a valid key names the caller for fair shares: an anonymous caller (when allowed)
-		// sending keys of its own choosing shares the anonymous callers' one share.
-		key := r.Header.Get("X-Api-Key")
-		valid := keys.valid(key)
-		if !valid {
-			if !allowAnonymous {
-				return "", "", graph.ErrUnauthenticated
-			}
-			key = ""
-		}
-		token, err := tokens.Token(r.Context())
-		if err != nil {
-			// The token source logs its failures once each; a line per refused request would
-			// flood the log during an outage of the token endpoint.
-			logger.DebugContext(r.Context(), "no platform token for a service-mode request", "error", err.Error())
-			return "", "", err
-		}
-		return token, key, nil
-	}
-}
