@@ -49,12 +49,12 @@ func apqHash(ext map[string]any) (string, bool, *gqlerror.Error) {
 	m, _ := raw.(map[string]any)
 	hash, _ := m["sha256Hash"].(string)
 	if hash == "" {
-		return "", true, limitError(CodeBadRequest, "extensions.persistedQuery needs a sha256Hash")
+		return "", true, CodedError(CodeBadRequest, "extensions.persistedQuery needs a sha256Hash")
 	}
 	if fmt.Sprint(m["version"]) == "1" { // a json.Number, an int or a float, as decoders give it
 		return hash, true, nil
 	}
-	return "", true, limitError(CodeBadRequest, "extensions.persistedQuery.version must be 1")
+	return "", true, CodedError(CodeBadRequest, "extensions.persistedQuery.version must be 1")
 }
 
 func (p persistedQueries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
@@ -74,14 +74,14 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 			}
 		}
 		if !found {
-			return limitError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
+			return CodedError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
 		}
 		params.Query = q
 		return nil
 	}
 	sum := sha256.Sum256([]byte(params.Query))
 	if hex.EncodeToString(sum[:]) != hash {
-		return limitError(CodeBadRequest, "extensions.persistedQuery.sha256Hash does not match the query")
+		return CodedError(CodeBadRequest, "extensions.persistedQuery.sha256Hash does not match the query")
 	}
 	return nil
 }

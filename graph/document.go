@@ -75,24 +75,18 @@ func (d documentLimit) judge(doc *ast.QueryDocument) *gqlerror.Error {
 		total = total.plus(sh)
 		switch {
 		case sh.depth > d.maxDepth:
-			return limitError(CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, d.maxDepth)
+			return CodedError(CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, d.maxDepth)
 		case sh.aliases > d.maxAliases:
-			return limitError(CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, d.maxAliases)
+			return CodedError(CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, d.maxAliases)
 		}
 	}
 	if total.fields > d.maxFields {
-		return limitError(CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", d.maxFields)
+		return CodedError(CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", d.maxFields)
 	}
 	if !d.introspection && m.introspects {
-		return limitError(CodeValidationFailed, "introspection is disabled on this server")
+		return CodedError(CodeValidationFailed, "introspection is disabled on this server")
 	}
 	return nil
-}
-
-func limitError(code, format string, args ...any) *gqlerror.Error {
-	err := gqlerror.Errorf(format, args...)
-	err.Extensions = map[string]any{"code": code}
-	return err
 }
 
 // shape is what the limits look at in a selection set: its field depth (introspection not

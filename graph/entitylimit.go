@@ -90,7 +90,7 @@ func (c entityCheck) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 		}
 		reps := representations(f.ArgumentMap(rc.Variables)["representations"])
 		if total += len(reps); total > MaxRepresentations {
-			refused = limitError(CodeBadUserInput, "_entities has more than %d representations in this operation, of all types together", MaxRepresentations)
+			refused = CodedError(CodeBadUserInput, "_entities has more than %d representations in this operation, of all types together", MaxRepresentations)
 			return
 		}
 		for i, rep := range reps {
@@ -98,9 +98,9 @@ func (c entityCheck) MutateOperationContext(ctx context.Context, rc *graphql.Ope
 			typename, ok := m["__typename"].(string)
 			switch {
 			case !ok:
-				refused = limitError(CodeBadUserInput, "representation %d has no __typename string", i)
+				refused = CodedError(CodeBadUserInput, "representation %d has no __typename string", i)
 			case !c.types[typename]:
-				refused = limitError(CodeBadUserInput, "representation %d names %q, which is not an entity type of this subgraph", i, truncate(typename, maxTypenameInMessage))
+				refused = CodedError(CodeBadUserInput, "representation %d names %q, which is not an entity type of this subgraph", i, Truncate(typename, maxTypenameInMessage))
 			}
 			if refused != nil {
 				return

@@ -127,7 +127,7 @@ func NewErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		p, unexpected := classify(err)
 		if unexpected {
-			logger.ErrorContext(ctx, "unexpected resolver error", "path", truncate(out.Path.String(), maxLoggedError), "error", truncate(err.Error(), maxLoggedError))
+			logger.ErrorContext(ctx, "unexpected resolver error", "path", Truncate(out.Path.String(), maxLoggedError), "error", Truncate(err.Error(), maxLoggedError))
 		}
 		out.Message = p.message
 		out.Extensions = map[string]any{"code": p.code}
@@ -142,7 +142,24 @@ func NewErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 // bad field never takes the server down.
 func NewRecoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		logger.ErrorContext(ctx, "resolver panic", "panic", truncate(fmt.Sprint(p), maxLoggedError))
+		logger.ErrorContext(ctx, "resolver panic", "panic", Truncate(fmt.Sprint(p), maxLoggedError))
 		return errPanic
 	}
+}
+
+// CodedError is a GraphQL error with extensions.code, for refusals raised before execution (the
+// limits and protocol checks around the core use it too).
+func CodedError(code, format string, args ...any) *gqlerror.Error {
+	err := gqlerror.Errorf(format, args...)
+	err.Extensions = map[string]any{"code": code}
+	return err
+}
+
+// Truncate cuts s to at most n bytes, on a character boundary: for client-chosen texts in log
+// lines and messages.
+func Truncate(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "")
+	}
+	return s
 }

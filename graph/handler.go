@@ -177,7 +177,7 @@ func (o Options) withDefaults() Options {
 	if o.BodyBufferBytes <= 0 {
 		o.BodyBufferBytes = DefaultBodyBufferBytes
 	}
-	o.Limits = o.Limits.withDefaults()
+	o.Limits = o.Limits.WithDefaults()
 	return o
 }
 

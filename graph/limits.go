@@ -34,7 +34,7 @@ var DefaultLimits = Limits{
 	CallBudget:    100,
 }
 
-func (l Limits) withDefaults() Limits {
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits
 	pick := func(v, def int) int {
 		if v > 0 {

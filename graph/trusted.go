@@ -246,16 +246,8 @@ func (t *TrustedDocuments) logUnlisted(p requestParams) {
 	t.mu.Unlock()
 	if !seen {
 		t.logger.Warn("operation not among the trusted documents; served (TRUSTED_DOCUMENTS_MODE=log)",
-			"operation", truncate(p.operationName, 100), "document_sha256", hash, "bytes", len(p.query))
+			"operation", Truncate(p.operationName, 100), "document_sha256", hash, "bytes", len(p.query))
 	}
-}
-
-// truncate cuts s to at most n bytes, on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return strings.ToValidUTF8(s[:n], "")
-	}
-	return s
 }
 
 // requestParams are the parts of a GraphQL-over-HTTP request that name its document.
