@@ -14,6 +14,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // config is the parsed configuration.
@@ -69,11 +70,11 @@ type config struct {
 }
 
 // Estimates behind heapBound, measured or generous: a parsed document takes at most
-// graph.ASTBytesPerToken bytes of heap per token, and the process itself (runtime, the schema,
+// httpapi.ASTBytesPerToken bytes of heap per token, and the process itself (runtime, the schema,
 // metrics, tracing, idle buffers) about 40 MiB.
 const (
 	heapBase          = 40 << 20
-	astBytesPerToken  = graph.ASTBytesPerToken
+	astBytesPerToken  = httpapi.ASTBytesPerToken
 	perRequestExtra   = 1 << 20 // a request's loaders, decoded answers and response
 	bodyCopiesAtOnce  = 3       // the body read, its decoded query, and the buffer's slack
 	parsesAtOnce      = 2       // the document check's parse and gqlgen's
@@ -163,7 +164,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return config{}, err
 	}
 	cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass = get("TRUSTED_DOCUMENTS"), get("TRUSTED_DOCUMENTS_MODE"), get("TRUSTED_DOCUMENTS_BYPASS_KEY")
-	if cfg.trustedMode != graph.TrustedEnforce && cfg.trustedMode != graph.TrustedLog {
+	if cfg.trustedMode != httpapi.TrustedEnforce && cfg.trustedMode != httpapi.TrustedLog {
 		return config{}, fmt.Errorf("TRUSTED_DOCUMENTS_MODE: %q is not enforce or log", cfg.trustedMode)
 	}
 	if cfg.trustedBypass != "" && len(cfg.trustedBypass) < 16 {
@@ -308,7 +309,7 @@ func (cfg *config) loadSubgraph(get func(string) string) error {
 	if !cfg.subgraph && (cfg.subgraphListen != "" || cfg.subgraphKey != "") {
 		return errors.New("SUBGRAPH_LISTEN or SUBGRAPH_KEY is set but SUBGRAPH is not true")
 	}
-	if cfg.subgraph && cfg.trustedDocs != "" && cfg.trustedMode == graph.TrustedEnforce && cfg.subgraphListen == "" && cfg.subgraphKey == "" {
+	if cfg.subgraph && cfg.trustedDocs != "" && cfg.trustedMode == httpapi.TrustedEnforce && cfg.subgraphListen == "" && cfg.subgraphKey == "" {
 		return errors.New("SUBGRAPH=true with enforced TRUSTED_DOCUMENTS would serve any document at /subgraph on the public listener; " +
 			"set SUBGRAPH_LISTEN (a listener for the router's network) or SUBGRAPH_KEY (a secret the router sends)")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // TestReadmeConfigTable keeps the README's configuration table and the settings list in step:
@@ -151,14 +152,14 @@ func TestHelpAndParsedDefaultsMatchTheSettings(t *testing.T) {
 		"UPSTREAM_RETRY_BUDGET":               {cfg.retryBudget, bentley.DefaultRetryRatio},
 		"BATCH_WAIT":                          {cfg.batchWait, graph.DefaultBatchWait},
 		"BATCH_IDLE":                          {cfg.batchIdle, graph.DefaultBatchIdle},
-		"REQUEST_TIMEOUT":                     {cfg.requestTimeout, graph.DefaultRequestTimeout},
-		"MAX_IN_FLIGHT":                       {cfg.maxInFlight, graph.DefaultMaxInFlight},
-		"MAX_IN_FLIGHT_PER_CALLER":            {cfg.inFlightShare, graph.DefaultMaxInFlightPerCaller},
-		"BODY_READ_TIMEOUT":                   {cfg.bodyReadTimeout, graph.DefaultBodyReadTimeout},
-		"BODY_BUFFER_BYTES":                   {cfg.bodyBufferBytes, graph.DefaultBodyBufferBytes},
-		"QUERY_CACHE_BYTES":                   {cfg.queryCacheBytes, graph.DefaultQueryCacheBytes},
-		"APQ_CACHE_SIZE":                      {cfg.apqCacheSize, graph.DefaultAPQCacheSize},
-		"APQ_CACHE_BYTES":                     {cfg.apqCacheBytes, graph.DefaultAPQCacheBytes},
+		"REQUEST_TIMEOUT":                     {cfg.requestTimeout, httpapi.DefaultRequestTimeout},
+		"MAX_IN_FLIGHT":                       {cfg.maxInFlight, httpapi.DefaultMaxInFlight},
+		"MAX_IN_FLIGHT_PER_CALLER":            {cfg.inFlightShare, httpapi.DefaultMaxInFlightPerCaller},
+		"BODY_READ_TIMEOUT":                   {cfg.bodyReadTimeout, httpapi.DefaultBodyReadTimeout},
+		"BODY_BUFFER_BYTES":                   {cfg.bodyBufferBytes, httpapi.DefaultBodyBufferBytes},
+		"QUERY_CACHE_BYTES":                   {cfg.queryCacheBytes, httpapi.DefaultQueryCacheBytes},
+		"APQ_CACHE_SIZE":                      {cfg.apqCacheSize, httpapi.DefaultAPQCacheSize},
+		"APQ_CACHE_BYTES":                     {cfg.apqCacheBytes, httpapi.DefaultAPQCacheBytes},
 		"limits":                              {cfg.limits, graph.DefaultLimits},
 	} {
 		if pair[0] != pair[1] {

@@ -19,7 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // manifest is the part of a Kubernetes object these tests read.
@@ -198,7 +198,7 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newMetrics()
-	m.QueryFinished(graph.QueryRecord{Operation: "Q", Outcome: graph.OutcomeOK})
+	m.QueryFinished(httpapi.QueryRecord{Operation: "Q", Outcome: httpapi.OutcomeOK})
 	m.UpstreamCall("itwins.get", 200, time.Millisecond)
 	m.UpstreamRetry("itwins.get", "503")
 	m.RetryRefused("itwins.get", "retry_budget")

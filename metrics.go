@@ -9,11 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/itwin-graphql/gateway/graph"
 )
 
 // metrics turns what the gateway observes into Prometheus metrics, on a registry of its own.
@@ -162,7 +161,7 @@ func apiOf(endpoint string) string {
 }
 
 // QueryFinished implements graph.Observer.
-func (m *metrics) QueryFinished(q graph.QueryRecord) {
+func (m *metrics) QueryFinished(q httpapi.QueryRecord) {
 	op := m.operationLabel(q.Operation)
 	m.queries.WithLabelValues(op, q.Outcome).Inc()
 	m.queryDuration.WithLabelValues(op, q.Outcome).Observe(q.Duration.Seconds())

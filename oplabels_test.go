@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // 150 junk operation names sent right after a deploy take the free series first; the names in
@@ -16,7 +16,7 @@ func TestOperationSeriesAreReEarnedByUse(t *testing.T) {
 	m.operations.now = func() time.Time { return now }
 	m.operations.next = now.Add(opLabelWindow)
 	finish := func(name string) {
-		m.QueryFinished(graph.QueryRecord{Operation: name, Outcome: graph.OutcomeOK, Duration: time.Millisecond})
+		m.QueryFinished(httpapi.QueryRecord{Operation: name, Outcome: httpapi.OutcomeOK, Duration: time.Millisecond})
 	}
 	for i := 0; i < 150; i++ {
 		finish(fmt.Sprintf("Junk%d", i))
@@ -60,7 +60,7 @@ func TestOperationSeriesFromTheManifest(t *testing.T) {
 	m := newMetrics()
 	m.onlyListedOperations(func(name string) bool { return name == "TeamPage" })
 	for _, name := range []string{"TeamPage", "Junk1", "Junk2"} {
-		m.QueryFinished(graph.QueryRecord{Operation: name, Outcome: graph.OutcomeOK})
+		m.QueryFinished(httpapi.QueryRecord{Operation: name, Outcome: httpapi.OutcomeOK})
 	}
 	if got := queriesOf(t, m, "TeamPage"); got != 1 {
 		t.Errorf("TeamPage: %v", got)

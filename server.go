@@ -23,6 +23,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 func main() {
@@ -293,7 +294,7 @@ func printSchema(args []string, stdout io.Writer) error {
 // manifest replaces the old one whole, between requests; one that fails to load leaves the old
 // one in force. Without a manifest SIGHUP is still caught (its default would kill the process
 // with no drain) and only logged.
-func reloadOnHangup(ctx context.Context, t *graph.TrustedDocuments, logger *slog.Logger) {
+func reloadOnHangup(ctx context.Context, t *httpapi.TrustedDocuments, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // setting is one configuration value: an environment variable, the equivalent flag, its default
@@ -35,13 +36,13 @@ var settings = []setting{
 	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", strconv.FormatFloat(bentley.DefaultRetryRatio, 'g', -1, 64), "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
 	{"BATCH_WAIT", "batch-wait", durationText(graph.DefaultBatchWait), "longest a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys; foreseen keys go at once"},
 	{"BATCH_IDLE", "batch-idle", durationText(graph.DefaultBatchIdle), "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
-	{"REQUEST_TIMEOUT", "request-timeout", durationText(graph.DefaultRequestTimeout), "deadline of one GraphQL request, upstream calls and retries included"},
+	{"REQUEST_TIMEOUT", "request-timeout", durationText(httpapi.DefaultRequestTimeout), "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", strconv.FormatInt(graph.DefaultLimits.MaxBodyBytes, 10), "largest request body; larger ones get 413"},
-	{"MAX_IN_FLIGHT", "max-in-flight", strconv.Itoa(graph.DefaultMaxInFlight), "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},
-	{"MAX_IN_FLIGHT_PER_CALLER", "max-in-flight-per-caller", strconv.Itoa(graph.DefaultMaxInFlightPerCaller), "each caller's share of MAX_IN_FLIGHT while others wait (one token, or one valid API key in service mode); a caller alone may use every free place"},
-	{"BODY_READ_TIMEOUT", "body-read-timeout", durationText(graph.DefaultBodyReadTimeout), "longest the reading of one request body may take; slower bodies get 408"},
-	{"BODY_BUFFER_BYTES", "body-buffer-bytes", strconv.Itoa(graph.DefaultBodyBufferBytes), "bytes of request bodies held at once, being read or read, across all requests (a slow body holds only what it has sent); past it 503 OVERLOADED"},
-	{"QUERY_CACHE_BYTES", "query-cache-bytes", strconv.Itoa(graph.DefaultQueryCacheBytes), "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
+	{"MAX_IN_FLIGHT", "max-in-flight", strconv.Itoa(httpapi.DefaultMaxInFlight), "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},
+	{"MAX_IN_FLIGHT_PER_CALLER", "max-in-flight-per-caller", strconv.Itoa(httpapi.DefaultMaxInFlightPerCaller), "each caller's share of MAX_IN_FLIGHT while others wait (one token, or one valid API key in service mode); a caller alone may use every free place"},
+	{"BODY_READ_TIMEOUT", "body-read-timeout", durationText(httpapi.DefaultBodyReadTimeout), "longest the reading of one request body may take; slower bodies get 408"},
+	{"BODY_BUFFER_BYTES", "body-buffer-bytes", strconv.Itoa(httpapi.DefaultBodyBufferBytes), "bytes of request bodies held at once, being read or read, across all requests (a slow body holds only what it has sent); past it 503 OVERLOADED"},
+	{"QUERY_CACHE_BYTES", "query-cache-bytes", strconv.Itoa(httpapi.DefaultQueryCacheBytes), "bytes of parsed queries kept (estimated from their size), besides at most 1000 of them"},
 	{"MAX_COMPLEXITY", "max-complexity", strconv.Itoa(graph.DefaultLimits.MaxComplexity), "largest query cost (10 per field that calls the platform, 2 per batched profile, 1 per other field, 1 per id in users; a connection 10 + first x each item)"},
 	{"MAX_DEPTH", "max-depth", strconv.Itoa(graph.DefaultLimits.MaxDepth), "deepest field nesting (introspection not counted)"},
 	{"MAX_ALIASES", "max-aliases", strconv.Itoa(graph.DefaultLimits.MaxAliases), "most aliased fields in one operation"},
@@ -57,8 +58,8 @@ var settings = []setting{
 	{"SUBGRAPH_KEY", "subgraph-key", "", "a secret (16+ characters) the router must send in X-Subgraph-Key; with enforced trusted documents SUBGRAPH needs this or SUBGRAPH_LISTEN"},
 	{"CURSOR_KEY", "cursor-key", "", "a secret (16+ characters, the same on every replica) that signs connection cursors with HMAC-SHA-256; empty: cursors carry a plain checksum, which binds them to their list but can be rebuilt by hand"},
 	{"CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "", "comma-separated origins browsers may call from (e.g. https://app.example); empty allows none, * allows all"},
-	{"APQ_CACHE_SIZE", "apq-cache-size", strconv.Itoa(graph.DefaultAPQCacheSize), "automatic persisted queries kept in memory (least recently used evicted)"},
-	{"APQ_CACHE_BYTES", "apq-cache-bytes", strconv.Itoa(graph.DefaultAPQCacheBytes), "bytes of automatic persisted queries kept; only queries that validate are kept"},
+	{"APQ_CACHE_SIZE", "apq-cache-size", strconv.Itoa(httpapi.DefaultAPQCacheSize), "automatic persisted queries kept in memory (least recently used evicted)"},
+	{"APQ_CACHE_BYTES", "apq-cache-bytes", strconv.Itoa(httpapi.DefaultAPQCacheBytes), "bytes of automatic persisted queries kept; only queries that validate are kept"},
 	{"UPSTREAM_DEDUP", "upstream-dedup", "true", "share one upstream call among identical concurrent reads with the same credential"},
 	{"REDIS_URL", "redis-url", "", "share APQ, the response cache and rate-limit hold-offs between replicas through Redis: redis://, rediss://, redis+sentinel://...?master_name=, redis+cluster://; empty keeps them in the process"},
 	{"REDIS_TIMEOUT", "redis-timeout", "50ms", "longest any Redis call may take; past it the gateway serves without the shared tier until Redis answers again"},

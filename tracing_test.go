@@ -18,7 +18,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 func TestTracingIsOffUnlessConfigured(t *testing.T) {
@@ -75,7 +75,7 @@ func TestOperationTrace(t *testing.T) {
 		defer logsMu.Unlock()
 		return logs.Write(p)
 	}), nil))
-	gw := httptest.NewServer(traced(tp, graph.NewHandler(graph.Options{
+	gw := httptest.NewServer(traced(tp, httpapi.NewHandler(httpapi.Options{
 		Client: client, TracerProvider: tp, Logger: logger,
 	})))
 	defer gw.Close()

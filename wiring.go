@@ -19,6 +19,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/itwin-graphql/gateway/internal/httpapi/graphiql"
 	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
@@ -32,7 +33,7 @@ type gateway struct {
 	ready    *readiness
 	closers  []func()
 	// trusted is the trusted documents manifest in force, nil without TRUSTED_DOCUMENTS.
-	trusted *graph.TrustedDocuments
+	trusted *httpapi.TrustedDocuments
 }
 
 // close releases in reverse order of acquisition.
@@ -153,14 +154,14 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 
 	if cfg.trustedDocs != "" {
-		if gw.trusted, err = graph.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
+		if gw.trusted, err = httpapi.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
 			return nil, fmt.Errorf("TRUSTED_DOCUMENTS: %w", err)
 		}
 		m.onlyListedOperations(gw.trusted.ListsOperation)
 	}
 
 	mux := http.NewServeMux()
-	opts := graph.Options{
+	opts := httpapi.Options{
 		Client:               client,
 		Logger:               logger,
 		RequestTimeout:       cfg.requestTimeout,
@@ -180,19 +181,19 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		TracerProvider:       tracerProvider,
 		// One in-flight bound and one body budget for both endpoints, so the memory bound holds
 		// with the subgraph on.
-		InFlight: graph.NewInFlightLimit(cfg.maxInFlight, cfg.inFlightShare),
-		Bodies:   graph.NewBodyBudget(int64(cfg.bodyBufferBytes)),
+		InFlight: httpapi.NewInFlightLimit(cfg.maxInFlight, cfg.inFlightShare),
+		Bodies:   httpapi.NewBodyBudget(int64(cfg.bodyBufferBytes)),
 		Trusted:  gw.trusted,
 	}
 	if tier != nil {
 		opts.Shared, opts.SharedAPQTTL = tier, cfg.redisAPQTTL
 	}
-	mux.Handle("/graphql", traced(tracerProvider, graph.NewHandler(opts)))
+	mux.Handle("/graphql", traced(tracerProvider, httpapi.NewHandler(opts)))
 	if cfg.subgraph {
 		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
 		// is for the router's network, not the internet, and takes no manifest.
 		opts.Subgraph, opts.Trusted = true, nil
-		sub := traced(tracerProvider, routerKey(cfg.subgraphKey, graph.NewHandler(opts)))
+		sub := traced(tracerProvider, routerKey(cfg.subgraphKey, httpapi.NewHandler(opts)))
 		if cfg.subgraphListen != "" {
 			own := http.NewServeMux()
 			own.Handle("/subgraph", sub)
@@ -280,10 +281,10 @@ func fallback(mux *http.ServeMux) http.Handler {
 		probe.Method = http.MethodGet
 		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
 			w.Header().Set("Allow", "GET, HEAD")
-			graph.WriteError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "use GET for "+r.URL.Path)
+			httpapi.WriteError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "use GET for "+r.URL.Path)
 			return
 		}
-		graph.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
+		httpapi.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
 	})
 }
 
@@ -308,14 +309,14 @@ func routerKey(key string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := sha256.Sum256([]byte(r.Header.Get(SubgraphKeyHeader)))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			graph.WriteError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "the subgraph serves only the federation router: send its "+SubgraphKeyHeader)
+			httpapi.WriteError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "the subgraph serves only the federation router: send its "+SubgraphKeyHeader)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// batchIdle maps BATCH_IDLE to graph.Options, where zero means the default: 0s is none.
+// batchIdle maps BATCH_IDLE to httpapi.Options, where zero means the default: 0s is none.
 func batchIdle(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1

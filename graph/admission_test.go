@@ -15,6 +15,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // slowBody opens a connection and sends a POST whose body never finishes: it announces size
@@ -60,18 +61,18 @@ func slowBody(t *testing.T, addr string, size int, interval time.Duration, stop 
 // 64 connections that send their bodies a byte every half second hold no execution slot: other
 // callers are answered while every one of them is still sending.
 func TestSlowBodiesHoldNoSlots(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.BodyReadTimeout = time.Minute })
+	e := newEnv(t, func(o *httpapi.Options) { o.BodyReadTimeout = time.Minute })
 	addr := strings.TrimPrefix(e.url, "http://")
 	stop := make(chan struct{})
 	var started sync.WaitGroup
 	var answered []<-chan int
-	for i := 0; i < graph.DefaultMaxInFlight; i++ {
+	for i := 0; i < httpapi.DefaultMaxInFlight; i++ {
 		started.Add(1)
 		answered = append(answered, slowBody(t, addr, 4096, 500*time.Millisecond, stop, &started))
 	}
 	started.Wait()
 	// Every slow request has reached the server before the victims go.
-	eventually(t, "the server reads all 64 slow requests", func() bool { return e.requests.Load() >= graph.DefaultMaxInFlight })
+	eventually(t, "the server reads all 64 slow requests", func() bool { return e.requests.Load() >= httpapi.DefaultMaxInFlight })
 	for i := 0; i < 8; i++ {
 		resp := e.query(t, e.show.Token, "{ me { id } }", nil)
 		if resp.status != 200 || len(resp.Errors) > 0 {
@@ -90,7 +91,7 @@ func TestSlowBodiesHoldNoSlots(t *testing.T) {
 
 // A body slower than its deadline gets 408, and the bytes it held go back to the budget.
 func TestBodyReadDeadline(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.BodyReadTimeout = 300 * time.Millisecond })
+	e := newEnv(t, func(o *httpapi.Options) { o.BodyReadTimeout = 300 * time.Millisecond })
 	addr := strings.TrimPrefix(e.url, "http://")
 	stop := make(chan struct{})
 	defer close(stop)
@@ -110,7 +111,7 @@ func TestBodyReadDeadline(t *testing.T) {
 // The bytes of bodies held at once are bounded: past the budget a body gets 503 OVERLOADED,
 // and once the holder is gone the budget serves again.
 func TestBodyBudget(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) {
+	e := newEnv(t, func(o *httpapi.Options) {
 		o.BodyBufferBytes = 64 << 10
 		o.BodyReadTimeout = time.Minute
 	})
@@ -141,7 +142,7 @@ func TestBodyBudget(t *testing.T) {
 // the next free slots, as the per-caller share says, while the first caller's wait.
 func TestInFlightSharePerCaller(t *testing.T) {
 	// No dedup: each of the noisy caller's requests makes its own platform call.
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second), bentley.WithDedup(false)}, func(o *graph.Options) {
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second), bentley.WithDedup(false)}, func(o *httpapi.Options) {
 		o.MaxInFlight = 4
 		o.MaxInFlightPerCaller = 2
 	})
@@ -191,7 +192,7 @@ func TestInFlightSharePerCaller(t *testing.T) {
 // A request whose platform call waits out a 429's Retry-After gives its execution slot back
 // while it sleeps: with one slot, another caller's request is answered first.
 func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) { o.MaxInFlight = 1 })
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 1 })
 	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2", Times: 1})
 	users := e.emu.DemoUsers()
 	order := make(chan string, 2)
@@ -219,17 +220,17 @@ func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
 // gauges is an Observer that keeps the two request gauges.
 type gauges struct{ inFlight, queued atomic.Int64 }
 
-func (g *gauges) QueryFinished(graph.QueryRecord) {}
-func (g *gauges) LoaderBatch(string, int)         {}
-func (g *gauges) BudgetExceeded()                 {}
-func (g *gauges) InFlight(d int)                  { g.inFlight.Add(int64(d)) }
-func (g *gauges) Queued(d int)                    { g.queued.Add(int64(d)) }
+func (g *gauges) QueryFinished(httpapi.QueryRecord) {}
+func (g *gauges) LoaderBatch(string, int)           {}
+func (g *gauges) BudgetExceeded()                   {}
+func (g *gauges) InFlight(d int)                    { g.inFlight.Add(int64(d)) }
+func (g *gauges) Queued(d int)                      { g.queued.Add(int64(d)) }
 
 // The in-flight gauge counts the requests executing, and the queued one those waiting for a
 // place: with two places held, three more requests are queued, not in flight.
 func TestInFlightAndQueuedGauges(t *testing.T) {
 	obs := &gauges{}
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) {
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) {
 		o.MaxInFlight = 2
 		o.Observer = obs
 	})

@@ -12,7 +12,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // inMemory is a RoundTripper that serves requests with a handler in the same goroutine: the
@@ -37,7 +37,7 @@ func benchGateway(b *testing.B, opts ...bentley.Option) (http.Handler, *emulator
 		b.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return graph.NewHandler(graph.Options{Client: client, Logger: logger}), emu
+	return httpapi.NewHandler(httpapi.Options{Client: client, Logger: logger}), emu
 }
 
 func benchQuery(b *testing.B, h http.Handler, token string, body []byte) {

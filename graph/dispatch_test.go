@@ -11,6 +11,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // With a batch window of two seconds, every query whose keys lookahead can foresee still answers
@@ -18,7 +19,7 @@ import (
 func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 	const window = 2 * time.Second
 	// No idle gap: only known-batch dispatch can answer before the window closes.
-	e := newEnv(t, func(o *graph.Options) { o.BatchWait, o.BatchIdle = window, -1 }, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
+	e := newEnv(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 }, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
 	e.emu.SetLatency(50 * time.Millisecond) // well above the race detector's scheduling delays, so rounds read true
 	var own []string
 	for _, u := range e.emu.DemoUsers() {
@@ -138,7 +139,7 @@ func itwinReps(t *testing.T, e *env, n int) (reps []map[string]any, roots string
 // window's rules themselves are checked with wide margins in TestWindowRules.
 func TestUnforeseenKeysGoAfterTheIdleGap(t *testing.T) {
 	const window = 2 * time.Second
-	e := subgraphEnv(t, func(o *graph.Options) { o.BatchWait = window })
+	e := subgraphEnv(t, func(o *httpapi.Options) { o.BatchWait = window })
 	reps, _ := itwinReps(t, e, 20)
 	splits := 0
 	const runs = 100
@@ -177,7 +178,7 @@ const maxSplitPercent = 25
 // Without an idle gap the same keys wait for the cap: the setting is what closes the window.
 func TestWithoutAnIdleGapUnforeseenKeysWaitForTheCap(t *testing.T) {
 	const window = 300 * time.Millisecond
-	e := subgraphEnv(t, func(o *graph.Options) { o.BatchWait, o.BatchIdle = window, -1 })
+	e := subgraphEnv(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 })
 	reps, _ := itwinReps(t, e, 5)
 	e.emu.Reset()
 	start := time.Now()

@@ -6,7 +6,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // TestFaultsOnEachUpstreamAPI injects each kind of platform failure into each API the
@@ -46,7 +46,7 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 			t.Run(api.api+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
 				e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(upstreamTimeout), bentley.WithRetries(2)},
-					func(o *graph.Options) { o.RequestTimeout = requestTimeout })
+					func(o *httpapi.Options) { o.RequestTimeout = requestTimeout })
 				vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID}
 				fault := f.fault
 				fault.Endpoint = api.endpoint

@@ -9,10 +9,11 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
-func subgraphEnv(t *testing.T, options ...func(*graph.Options)) *env {
-	return newEnv(t, append([]func(*graph.Options){func(o *graph.Options) { o.Subgraph = true }}, options...)...)
+func subgraphEnv(t *testing.T, options ...func(*httpapi.Options)) *env {
+	return newEnv(t, append([]func(*httpapi.Options){func(o *httpapi.Options) { o.Subgraph = true }}, options...)...)
 }
 
 const entitiesQuery = `query($reps: [_Any!]!) { _entities(representations: $reps) {
@@ -253,7 +254,7 @@ func TestEntitiesPastTheLimitAreRefused(t *testing.T) {
 // Representations that are the router's mistakes are one BAD_USER_INPUT each request, never an
 // ERROR log line, and a huge __typename is quoted cut.
 func TestBadRepresentationsAreOneInputError(t *testing.T) {
-	e := subgraphEnv(t, func(o *graph.Options) { o.Limits.MaxBodyBytes = 1 << 20 })
+	e := subgraphEnv(t, func(o *httpapi.Options) { o.Limits.MaxBodyBytes = 1 << 20 })
 	none := make([]map[string]any, 12000)
 	for i := range none {
 		none[i] = map[string]any{"id": "x"}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 const aggregationQuery = `query ($itwin: ID!, $member: ID!) {
@@ -209,7 +209,7 @@ func TestBatching(t *testing.T) {
 func TestCallersAreIsolated(t *testing.T) {
 	// 80 requests at once: the in-flight bound is set above them, since this test is about
 	// isolation, and on a loaded machine 64 of these can take longer than the bound's 2 s wait.
-	e := newEnv(t, func(o *graph.Options) { o.MaxInFlight = 100 })
+	e := newEnv(t, func(o *httpapi.Options) { o.MaxInFlight = 100 })
 	type caller struct {
 		token, org string
 		id         string

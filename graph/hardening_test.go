@@ -16,7 +16,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // cpuTime is the CPU time this process has used, the in-process gateway's included.
@@ -48,7 +48,7 @@ func TestFragmentChainsAreRefusedInLinearTime(t *testing.T) {
 		{"ordinary fields", `me { HOLE }`, "User", "id email"},
 	}
 	for _, introspection := range []bool{true, false} {
-		e := newEnv(t, func(o *graph.Options) { o.DisableIntrospection = !introspection })
+		e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = !introspection })
 		for _, sh := range shapes {
 			for _, n := range []int{10, 20, 30, 40} {
 				doc := fragmentChain(n, sh.root, sh.onType, sh.leaf)
@@ -79,7 +79,7 @@ func TestFragmentChainsAreRefusedInLinearTime(t *testing.T) {
 }
 
 func TestDisabledIntrospectionIsAValidationError(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.DisableIntrospection = true })
+	e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
 	for _, q := range []string{`query I { __schema { queryType { name } } }`, `query T { __type(name: "User") { name } }`,
 		`query F { ...S } fragment S on Query { __schema { types { name } } }`} {
 		resp := e.query(t, "", q, nil)
@@ -112,7 +112,7 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 		docs            = largeDocuments
 		docSize         = 1_000_000
 	)
-	e := newEnv(t, func(o *graph.Options) {
+	e := newEnv(t, func(o *httpapi.Options) {
 		o.QueryCacheBytes, o.APQCacheBytes = queryCacheBytes, apqCacheBytes
 		o.Limits.MaxBodyBytes = 2 << 20
 	})
@@ -198,7 +198,7 @@ func TestUpstreamIDsNeverBecomePathSegments(t *testing.T) {
 }
 
 func TestLongOperationNamesAreCutInLogs(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.Limits.MaxBodyBytes = 2 << 20 })
+	e := newEnv(t, func(o *httpapi.Options) { o.Limits.MaxBodyBytes = 2 << 20 })
 	name := "Op" + strings.Repeat("x", 900_000)
 	resp := e.query(t, e.show.Token, "query "+name+" { __typename }", nil)
 	if len(resp.Errors) > 0 {
@@ -216,7 +216,7 @@ func TestLongOperationNamesAreCutInLogs(t *testing.T) {
 
 func TestInFlightBoundRefusesTheOverflow(t *testing.T) {
 	// The holders' upstream calls must outlast the 2 s wait: a longer upstream timeout.
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *graph.Options) { o.MaxInFlight = 2 })
+	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 2 })
 	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
 	// Two callers (two tokens, so in-flight dedup does not merge them) hold both slots.
 	users := e.emu.DemoUsers()

@@ -16,7 +16,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // env is a gateway served over real HTTP in front of an emulator, also over real HTTP.
@@ -36,13 +36,13 @@ type env struct {
 }
 
 // newEnv serves the gateway, with each option applied to its handler options.
-func newEnv(t *testing.T, options ...func(*graph.Options)) *env {
+func newEnv(t *testing.T, options ...func(*httpapi.Options)) *env {
 	t.Helper()
 	return newEnvWith(t, nil, options...)
 }
 
 // newEnvWith is newEnv with options for the platform client too.
-func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*graph.Options)) *env {
+func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*httpapi.Options)) *env {
 	t.Helper()
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
@@ -60,11 +60,11 @@ func newEnvWith(t *testing.T, clientOpts []bentley.Option, options ...func(*grap
 	}
 	logs := &lockedWriter{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	opts := graph.Options{Client: client, Logger: logger, BatchWait: testBatchWait, BatchIdle: testBatchIdle}
+	opts := httpapi.Options{Client: client, Logger: logger, BatchWait: testBatchWait, BatchIdle: testBatchIdle}
 	for _, o := range options {
 		o(&opts)
 	}
-	gw := httptest.NewUnstartedServer(graph.NewHandler(opts))
+	gw := httptest.NewUnstartedServer(httpapi.NewHandler(opts))
 	var requests atomic.Int64
 	gw.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateActive {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // send makes one HTTP request to the gateway's endpoint and returns the response and body.
@@ -129,7 +129,7 @@ func TestCORS(t *testing.T) {
 		t.Error("with no allowed origins, a cross-origin request got an Allow-Origin header")
 	}
 
-	open := newEnv(t, func(o *graph.Options) { o.CORSAllowedOrigins = []string{"https://app.example"} })
+	open := newEnv(t, func(o *httpapi.Options) { o.CORSAllowedOrigins = []string{"https://app.example"} })
 	resp, _ = open.send(t, "OPTIONS", "", "", "", "", "Origin", "https://app.example",
 		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type")
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
@@ -204,7 +204,7 @@ func TestSlowBodyIsA408WithoutAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(timeoutReader{})
 		r.ContentLength = -1
-		graph.NewHandler(graph.Options{Client: e.client, Logger: slog.New(slog.DiscardHandler)}).ServeHTTP(w, r)
+		httpapi.NewHandler(httpapi.Options{Client: e.client, Logger: slog.New(slog.DiscardHandler)}).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))

@@ -10,10 +10,11 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
-func withLimits(l graph.Limits) func(*graph.Options) {
-	return func(o *graph.Options) { o.Limits = l }
+func withLimits(l graph.Limits) func(*httpapi.Options) {
+	return func(o *httpapi.Options) { o.Limits = l }
 }
 
 // raw posts a body as is (chunked: without a Content-Length) and returns status and body.
@@ -142,7 +143,7 @@ func TestCallBudget(t *testing.T) {
 }
 
 func TestIntrospectionSwitch(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.DisableIntrospection = true })
+	e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
 	resp := e.query(t, "", `{ __schema { queryType { name } } }`, nil)
 	if len(resp.Errors) == 0 {
 		t.Error("introspection answered although disabled")
@@ -158,7 +159,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 }
 
 func TestRequestTimeout(t *testing.T) {
-	e := newEnv(t, func(o *graph.Options) { o.RequestTimeout = 300 * time.Millisecond })
+	e := newEnv(t, func(o *httpapi.Options) { o.RequestTimeout = 300 * time.Millisecond })
 	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
 	start := time.Now()
 	resp := e.query(t, e.show.Token, `{ me { id } }`, nil)

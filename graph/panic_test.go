@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/itwin-graphql/gateway/graph/model"
 )
 
@@ -24,8 +26,12 @@ func (panickingQuery) Me(context.Context) (*model.User, error) { panic("boom: se
 
 func TestPanicBecomesInternalServerError(t *testing.T) {
 	var logs bytes.Buffer
-	opts := Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
-	srv := httptest.NewServer(newServer(NewExecutableSchema(Config{Resolvers: panickingResolver{&Resolver{}}}), nil, opts))
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	gql := handler.New(NewExecutableSchema(Config{Resolvers: panickingResolver{&Resolver{}}}))
+	gql.AddTransport(transport.POST{})
+	gql.SetErrorPresenter(NewErrorPresenter(logger))
+	gql.SetRecoverFunc(NewRecoverFunc(logger))
+	srv := httptest.NewServer(gql)
 	defer srv.Close()
 
 	for i := 0; i < 2; i++ { // and the server keeps serving

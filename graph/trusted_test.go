@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 const (
@@ -45,13 +46,13 @@ func writeManifest(t *testing.T, apollo bool, docs map[string]string) string {
 	return path
 }
 
-func withTrusted(t *testing.T, path, mode, bypass string, logs io.Writer) func(*graph.Options) {
-	return func(o *graph.Options) {
+func withTrusted(t *testing.T, path, mode, bypass string, logs io.Writer) func(*httpapi.Options) {
+	return func(o *httpapi.Options) {
 		logger := o.Logger
 		if logs != nil {
 			logger = slog.New(slog.NewJSONHandler(logs, nil))
 		}
-		td, err := graph.NewTrustedDocuments(path, mode, bypass, logger)
+		td, err := httpapi.NewTrustedDocuments(path, mode, bypass, logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +110,7 @@ func TestTrustedDocumentsEveryFormAndFormat(t *testing.T) {
 			if apollo {
 				id = sha256Hex(meDoc)
 			}
-			e := newEnv(t, withTrusted(t, writeManifest(t, apollo, map[string]string{id: meDoc, "other": itwinDoc}), graph.TrustedEnforce, "", nil))
+			e := newEnv(t, withTrusted(t, writeManifest(t, apollo, map[string]string{id: meDoc, "other": itwinDoc}), httpapi.TrustedEnforce, "", nil))
 			wantMe(t, "documentId as in the manifest", e.sendParams(t, map[string]any{"documentId": id}))
 			wantMe(t, "documentId sha256:<hex>", e.sendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex(meDoc)}))
 			wantMe(t, "APQ hash alone", e.sendParams(t, map[string]any{"extensions": map[string]any{
@@ -128,7 +129,7 @@ func TestTrustedDocumentsEveryFormAndFormat(t *testing.T) {
 
 // Enforce mode refuses every unlisted document before parsing it and calls nothing upstream.
 func TestTrustedDocumentsEnforce(t *testing.T) {
-	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), graph.TrustedEnforce, "a-long-bypass-key-for-graphiql", nil))
+	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedEnforce, "a-long-bypass-key-for-graphiql", nil))
 	e.emu.Reset()
 	wantRefused(t, "unlisted text", e.sendParams(t, map[string]any{"query": "{ me { id } }"}), 403, graph.CodePersistedQueryNotInList)
 	// Not even parsed: a document gqlgen would refuse as a syntax error is refused for not being listed.
@@ -142,12 +143,12 @@ func TestTrustedDocumentsEnforce(t *testing.T) {
 	wantRefused(t, "APQ hash after a registration attempt", e.sendParams(t, map[string]any{"extensions": apq}), 400, graph.CodePersistedQueryNotFound)
 	// A listed id with another document's text is not a way in.
 	wantRefused(t, "listed id, other text", e.sendParams(t, map[string]any{"documentId": "me", "query": unlisted}), 400, graph.CodePersistedQueryNotFound)
-	wantRefused(t, "wrong bypass key", e.sendParams(t, map[string]any{"query": unlisted}, graph.BypassHeader, "not-the-key-at-all-000"), 403, graph.CodePersistedQueryNotInList)
+	wantRefused(t, "wrong bypass key", e.sendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "not-the-key-at-all-000"), 403, graph.CodePersistedQueryNotInList)
 	if n := e.emu.TotalCalls(); n != 0 {
 		t.Errorf("refused documents made %d upstream calls", n)
 	}
 	// The bypass key (GraphiQL, operators) may send anything.
-	resp := e.sendParams(t, map[string]any{"query": unlisted}, graph.BypassHeader, "a-long-bypass-key-for-graphiql")
+	resp := e.sendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "a-long-bypass-key-for-graphiql")
 	if resp.status != 200 || len(resp.Errors) > 0 {
 		t.Errorf("with the bypass key: %d %+v", resp.status, resp.Errors)
 	}
@@ -156,7 +157,7 @@ func TestTrustedDocumentsEnforce(t *testing.T) {
 // Log mode serves unlisted documents and logs each one once, without its text.
 func TestTrustedDocumentsLogMode(t *testing.T) {
 	var logs lockedWriter
-	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), graph.TrustedLog, "", &logs))
+	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedLog, "", &logs))
 	unlisted := "query Unlisted { me { id email } }"
 	for i := 0; i < 3; i++ {
 		if resp := e.sendParams(t, map[string]any{"query": unlisted, "operationName": "Unlisted"}); resp.status != 200 || len(resp.Errors) > 0 {
@@ -186,11 +187,11 @@ func TestTrustedDocumentsBadManifests(t *testing.T) {
 		"apollo v2":      `{"format":"apollo-persisted-query-manifest","version":2,"operations":[{"id":"a","body":"{ me { id } }"}]}`,
 		"apollo no body": `{"format":"apollo-persisted-query-manifest","version":1,"operations":[{"id":"a"}]}`,
 	} {
-		if _, err := graph.LoadManifest([]byte(raw)); err == nil {
+		if _, err := httpapi.LoadManifest([]byte(raw)); err == nil {
 			t.Errorf("%s: loaded", name)
 		}
 	}
-	if _, err := graph.NewTrustedDocuments(filepath.Join(t.TempDir(), "missing.json"), graph.TrustedEnforce, "", slog.Default()); err == nil {
+	if _, err := httpapi.NewTrustedDocuments(filepath.Join(t.TempDir(), "missing.json"), httpapi.TrustedEnforce, "", slog.Default()); err == nil {
 		t.Error("a missing manifest loaded")
 	}
 }
@@ -210,7 +211,7 @@ func TestTrustedDocumentsJudgeWhatRuns(t *testing.T) {
 		"Unicode folding (long s)":         `{"query":"query Me { me { id displayName } }","extenſions":` + apq + `}`,
 		"escaped key repeated":             `{"query":` + string(q) + `,"\u0071uery":null}`,
 	}
-	for _, mode := range []string{graph.TrustedEnforce, graph.TrustedLog} {
+	for _, mode := range []string{httpapi.TrustedEnforce, httpapi.TrustedLog} {
 		t.Run(mode, func(t *testing.T) {
 			var logs lockedWriter
 			e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), mode, "", &logs))
@@ -227,13 +228,13 @@ func TestTrustedDocumentsJudgeWhatRuns(t *testing.T) {
 			if n := e.emu.TotalCalls(); n != 0 {
 				t.Errorf("refused bodies made %d platform calls", n)
 			}
-			if mode == graph.TrustedEnforce {
+			if mode == httpapi.TrustedEnforce {
 				// Nothing was registered: the hash alone is still unknown.
 				wantRefused(t, "APQ hash after the attempts", e.sendParams(t, map[string]any{"extensions": json.RawMessage(apq)}), 400, graph.CodePersistedQueryNotFound)
 			}
 			// The same document sent plainly is judged as usual: refused, or served and logged.
 			resp2 := e.sendParams(t, map[string]any{"query": unlisted})
-			if mode == graph.TrustedEnforce {
+			if mode == httpapi.TrustedEnforce {
 				wantRefused(t, "plain unlisted", resp2, 403, graph.CodePersistedQueryNotInList)
 			} else if resp2.status != 200 || !strings.Contains(logs.String(), sha256Hex(unlisted)) {
 				t.Errorf("log mode: status %d; the unlisted document was not logged:\n%s", resp2.status, logs.String())

@@ -14,7 +14,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // TestWorkloadsAgainstTheGateway sends every workload the load command offers through the real
@@ -27,7 +27,7 @@ func TestWorkloadsAgainstTheGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	gw := httptest.NewServer(httpapi.NewHandler(httpapi.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer gw.Close()
 
 	wantCalls := map[string]float64{"aggregation": 4, "teampage": 3, "portfolio": 29, "aliases40": 1, "users1500": 2, "repeated": 1, "list100": 1, "me": 2}
@@ -103,7 +103,7 @@ func TestFloorProxyDoesTheGatewaysWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := httptest.NewServer(graph.NewHandler(graph.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	gw := httptest.NewServer(httpapi.NewHandler(httpapi.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer gw.Close()
 	floor := httptest.NewServer(&floorProxy{base: upstream.URL, transport: http.DefaultTransport, slots: make(chan struct{}, 4)})
 	defer floor.Close()

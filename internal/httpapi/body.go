@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // readBody reads a POST body before gqlgen does, and before the request takes an execution slot:
@@ -25,7 +27,7 @@ func readBody(max int64, timeout time.Duration, budget *bodyBudget, trusted *Tru
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			if msg := checkQueryParams(r.URL.Query()); msg != "" {
-				writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
+				writeRequestError(w, http.StatusBadRequest, graph.CodeBadRequest, msg)
 				return
 			}
 			// No body to wait for: the server's whole-request read deadline must not cut off an
@@ -35,7 +37,7 @@ func readBody(max int64, timeout time.Duration, budget *bodyBudget, trusted *Tru
 			return
 		}
 		if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-			writeRequestError(w, http.StatusUnsupportedMediaType, CodeBadRequest, "compressed request bodies are not accepted; send the JSON as it is")
+			writeRequestError(w, http.StatusUnsupportedMediaType, graph.CodeBadRequest, "compressed request bodies are not accepted; send the JSON as it is")
 			return
 		}
 		if r.ContentLength > max {
@@ -60,18 +62,18 @@ func readBody(max int64, timeout time.Duration, budget *bodyBudget, trusted *Tru
 			return
 		case errors.Is(err, errBodyBudget):
 			w.Header().Set("Retry-After", "1")
-			writeRequestError(w, http.StatusServiceUnavailable, CodeOverloaded, "the gateway is receiving as many request bodies as it may; retry shortly")
+			writeRequestError(w, http.StatusServiceUnavailable, graph.CodeOverloaded, "the gateway is receiving as many request bodies as it may; retry shortly")
 			return
 		case err != nil && isTimeout(err):
-			writeRequestError(w, http.StatusRequestTimeout, CodeBadRequest, "the request body was not received in time")
+			writeRequestError(w, http.StatusRequestTimeout, graph.CodeBadRequest, "the request body was not received in time")
 			return
 		case err != nil:
-			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
+			writeRequestError(w, http.StatusBadRequest, graph.CodeBadRequest, "the request body could not be read")
 			return
 		}
 		fields, msg := checkRequestJSON(body)
 		if msg != "" {
-			writeRequestError(w, http.StatusBadRequest, CodeBadRequest, msg)
+			writeRequestError(w, http.StatusBadRequest, graph.CodeBadRequest, msg)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -168,5 +170,5 @@ func checkQueryParams(q url.Values) string {
 }
 
 func tooLarge(w http.ResponseWriter, max int64) {
-	writeRequestError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("the request body is larger than %d bytes", max))
+	writeRequestError(w, http.StatusRequestEntityTooLarge, graph.CodeRequestTooLarge, fmt.Sprintf("the request body is larger than %d bytes", max))
 }

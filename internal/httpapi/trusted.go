@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -193,7 +194,7 @@ func (t *TrustedDocuments) serve(w http.ResponseWriter, r *http.Request, fields 
 	}
 	params, err := readParams(r, fields)
 	if err != nil {
-		writeRequestError(w, http.StatusBadRequest, CodeBadRequest, "the request parameters could not be read")
+		writeRequestError(w, http.StatusBadRequest, graph.CodeBadRequest, "the request parameters could not be read")
 		return
 	}
 	docs := t.docs.Load()
@@ -209,12 +210,12 @@ func (t *TrustedDocuments) serve(w http.ResponseWriter, r *http.Request, fields 
 				next.ServeHTTP(w, r) // an APQ hash: automatic persisted queries as usual
 				return
 			}
-			writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
+			writeRequestError(w, http.StatusBadRequest, graph.CodePersistedQueryNotFound,
 				"the document this request names is not among the trusted documents")
 			return
 		}
 		if params.query != "" && params.query != text && t.mode == TrustedEnforce {
-			writeRequestError(w, http.StatusBadRequest, CodePersistedQueryNotFound,
+			writeRequestError(w, http.StatusBadRequest, graph.CodePersistedQueryNotFound,
 				"the request's document differs from the trusted document it names")
 			return
 		}
@@ -222,7 +223,7 @@ func (t *TrustedDocuments) serve(w http.ResponseWriter, r *http.Request, fields 
 	case params.query != "":
 		if !docs.byText[params.query] {
 			if t.mode == TrustedEnforce {
-				writeRequestError(w, http.StatusForbidden, CodePersistedQueryNotInList,
+				writeRequestError(w, http.StatusForbidden, graph.CodePersistedQueryNotInList,
 					"this gateway serves only its trusted documents, and this document is not one of them")
 				return
 			}
@@ -246,7 +247,7 @@ func (t *TrustedDocuments) logUnlisted(p requestParams) {
 	t.mu.Unlock()
 	if !seen {
 		t.logger.Warn("operation not among the trusted documents; served (TRUSTED_DOCUMENTS_MODE=log)",
-			"operation", Truncate(p.operationName, 100), "document_sha256", hash, "bytes", len(p.query))
+			"operation", graph.Truncate(p.operationName, 100), "document_sha256", hash, "bytes", len(p.query))
 	}
 }
 

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // Admission: what a request may hold before and while it executes. A request reads its body
@@ -68,7 +69,7 @@ func (l *InFlightLimit) wrap(obs AdmissionObserver, next http.Handler) http.Hand
 		if err != nil {
 			if errors.Is(err, errOverloaded) {
 				w.Header().Set("Retry-After", "1")
-				writeRequestError(w, http.StatusServiceUnavailable, CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
+				writeRequestError(w, http.StatusServiceUnavailable, graph.CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
 			}
 			return // else the client left
 		}

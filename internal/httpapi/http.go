@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -28,28 +29,28 @@ func overHTTP(maxTokens int, next http.Handler) http.Handler {
 		case http.MethodGet:
 			for _, name := range []string{"variables", "extensions"} {
 				if v := strings.TrimSpace(r.URL.Query().Get(name)); v != "" && (v[0] != '{' || !json.Valid([]byte(v))) {
-					writeRequestError(w, http.StatusBadRequest, CodeBadRequest, name+" must be a JSON object")
+					writeRequestError(w, http.StatusBadRequest, graph.CodeBadRequest, name+" must be a JSON object")
 					return
 				}
 			}
 			if q := r.URL.Query().Get("query"); q != "" && !isQueryOperation(q, r.URL.Query().Get("operationName"), maxTokens) {
 				w.Header().Set("Allow", "POST")
-				writeRequestError(w, http.StatusMethodNotAllowed, CodeBadRequest, "GET requests may only carry query operations; send mutations and subscriptions with POST")
+				writeRequestError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "GET requests may only carry query operations; send mutations and subscriptions with POST")
 				return
 			}
 		case http.MethodPost:
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
-				writeRequestError(w, http.StatusUnsupportedMediaType, CodeBadRequest, "POST requests must have Content-Type: application/json")
+				writeRequestError(w, http.StatusUnsupportedMediaType, graph.CodeBadRequest, "POST requests must have Content-Type: application/json")
 				return
 			}
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeRequestError(w, http.StatusMethodNotAllowed, CodeBadRequest, "use GET or POST")
+			writeRequestError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "use GET or POST")
 			return
 		}
 		if !acceptable(r.Header.Get("Accept")) {
-			writeRequestError(w, http.StatusNotAcceptable, CodeBadRequest,
+			writeRequestError(w, http.StatusNotAcceptable, graph.CodeBadRequest,
 				"the Accept header names no media type this server produces: application/graphql-response+json or application/json")
 			return
 		}

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -32,7 +33,7 @@ type documentLimit struct {
 // verdictEntries bounds the remembered verdicts: 32-byte keys and a pointer each.
 const verdictEntries = 10000
 
-func newDocumentLimit(l Limits, introspection bool) documentLimit {
+func newDocumentLimit(l graph.Limits, introspection bool) documentLimit {
 	return documentLimit{
 		maxTokens: l.MaxTokens, maxDepth: l.MaxDepth, maxAliases: l.MaxAliases, maxFields: l.MaxComplexity,
 		introspection: introspection,
@@ -75,16 +76,16 @@ func (d documentLimit) judge(doc *ast.QueryDocument) *gqlerror.Error {
 		total = total.plus(sh)
 		switch {
 		case sh.depth > d.maxDepth:
-			return CodedError(CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, d.maxDepth)
+			return graph.CodedError(graph.CodeDepthLimitExceeded, "the query is nested %d levels deep; at most %d are allowed", sh.depth, d.maxDepth)
 		case sh.aliases > d.maxAliases:
-			return CodedError(CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, d.maxAliases)
+			return graph.CodedError(graph.CodeAliasLimitExceeded, "the query has %d aliased fields; at most %d are allowed", sh.aliases, d.maxAliases)
 		}
 	}
 	if total.fields > d.maxFields {
-		return CodedError(CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", d.maxFields)
+		return graph.CodedError(graph.CodeComplexityLimitExceeded, "the query selects more than %d fields once its fragments are expanded", d.maxFields)
 	}
 	if !d.introspection && m.introspects {
-		return CodedError(CodeValidationFailed, "introspection is disabled on this server")
+		return graph.CodedError(graph.CodeValidationFailed, "introspection is disabled on this server")
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
 )
 
@@ -56,7 +57,7 @@ type Options struct {
 	// RequestTimeout bounds each request; DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
 	// Limits bound each request; zero fields take DefaultLimits.
-	Limits Limits
+	Limits graph.Limits
 	// DisableIntrospection turns off introspection and "did you mean" suggestions, which
 	// reveal the schema, for deployments that do not publish it.
 	DisableIntrospection bool
@@ -108,7 +109,7 @@ type Options struct {
 
 // EndpointObserver receives everything an endpoint measures.
 type EndpointObserver interface {
-	Observer
+	graph.Observer
 	QueryObserver
 	AdmissionObserver
 }
@@ -120,7 +121,7 @@ const DefaultAPQCacheSize = 1000
 // introspection, the error presenter, the request limits, and per-request loaders.
 func NewHandler(opts Options) http.Handler {
 	opts = opts.withDefaults()
-	es, extensions := NewSchema(opts.Limits.MaxUserIDs, opts.Logger, opts.Subgraph)
+	es, extensions := graph.NewSchema(opts.Limits.MaxUserIDs, opts.Logger, opts.Subgraph)
 	srv := newServer(es, extensions, opts)
 	inFlight := opts.InFlight
 	if inFlight == nil {
@@ -130,7 +131,7 @@ func NewHandler(opts Options) http.Handler {
 	if bodies == nil {
 		bodies = NewBodyBudget(opts.BodyBufferBytes)
 	}
-	loaders := LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer, CursorKey: opts.CursorKey}
+	loaders := graph.LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer, CursorKey: opts.CursorKey}
 	// The order is the admission order: nothing before the execution slot costs more than the
 	// bytes a client has sent, and the slot's share is the authenticated caller's.
 	return cors(opts.CORSAllowedOrigins,
@@ -148,10 +149,10 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.Default()
 	}
 	if o.BatchWait <= 0 {
-		o.BatchWait = DefaultBatchWait
+		o.BatchWait = graph.DefaultBatchWait
 	}
 	if o.BatchIdle == 0 {
-		o.BatchIdle = DefaultBatchIdle
+		o.BatchIdle = graph.DefaultBatchIdle
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
@@ -217,8 +218,8 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
 	}
 	srv.Use(observeResponses{maxTokens: opts.Limits.MaxTokens})
-	srv.SetErrorPresenter(NewErrorPresenter(opts.Logger))
-	srv.SetRecoverFunc(NewRecoverFunc(opts.Logger))
+	srv.SetErrorPresenter(graph.NewErrorPresenter(opts.Logger))
+	srv.SetRecoverFunc(graph.NewRecoverFunc(opts.Logger))
 	return srv
 }
 

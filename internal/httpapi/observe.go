@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 	"go.opentelemetry.io/otel/trace"
@@ -50,7 +51,7 @@ type record struct {
 	operation string
 	executed  bool
 	codes     []string
-	stats     Stats
+	stats     graph.Stats
 }
 
 type recordKey struct{}
@@ -137,7 +138,7 @@ func observe(logger *slog.Logger, obs QueryObserver, next http.Handler) http.Han
 		w.Header().Set("X-Request-Id", id)
 		rec := &record{}
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		ctx := WithStats(context.WithValue(r.Context(), recordKey{}, rec), &rec.stats)
+		ctx := graph.WithStats(context.WithValue(r.Context(), recordKey{}, rec), &rec.stats)
 		next.ServeHTTP(sw, r.WithContext(ctx))
 
 		rec.mu.Lock()

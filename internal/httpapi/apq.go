@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 )
 
 // persistedQueries serves Apollo's automatic persisted queries: a client sends a query's SHA-256,
@@ -49,12 +50,12 @@ func apqHash(ext map[string]any) (string, bool, *gqlerror.Error) {
 	m, _ := raw.(map[string]any)
 	hash, _ := m["sha256Hash"].(string)
 	if hash == "" {
-		return "", true, CodedError(CodeBadRequest, "extensions.persistedQuery needs a sha256Hash")
+		return "", true, graph.CodedError(graph.CodeBadRequest, "extensions.persistedQuery needs a sha256Hash")
 	}
 	if fmt.Sprint(m["version"]) == "1" { // a json.Number, an int or a float, as decoders give it
 		return hash, true, nil
 	}
-	return "", true, CodedError(CodeBadRequest, "extensions.persistedQuery.version must be 1")
+	return "", true, graph.CodedError(graph.CodeBadRequest, "extensions.persistedQuery.version must be 1")
 }
 
 func (p persistedQueries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
@@ -74,14 +75,14 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 			}
 		}
 		if !found {
-			return CodedError(CodePersistedQueryNotFound, "PersistedQueryNotFound")
+			return graph.CodedError(graph.CodePersistedQueryNotFound, "PersistedQueryNotFound")
 		}
 		params.Query = q
 		return nil
 	}
 	sum := sha256.Sum256([]byte(params.Query))
 	if hex.EncodeToString(sum[:]) != hash {
-		return CodedError(CodeBadRequest, "extensions.persistedQuery.sha256Hash does not match the query")
+		return graph.CodedError(graph.CodeBadRequest, "extensions.persistedQuery.sha256Hash does not match the query")
 	}
 	return nil
 }

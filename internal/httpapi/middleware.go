@@ -1,10 +1,11 @@
-package graph
+package httpapi
 
 import (
 	"errors"
 	"net/http"
 
 	"github.com/itwin-graphql/gateway/bentley"
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
 )
 
@@ -20,10 +21,10 @@ func authenticate(authenticate auth.Func, next http.Handler) http.Handler {
 		switch {
 		case errors.Is(err, auth.ErrUnauthenticated):
 			w.Header().Set("WWW-Authenticate", `ApiKey header="X-Api-Key"`)
-			writeRequestError(w, http.StatusUnauthorized, CodeUnauthenticated, "a valid X-Api-Key header is required")
+			writeRequestError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "a valid X-Api-Key header is required")
 			return
 		case err != nil:
-			writeRequestError(w, http.StatusServiceUnavailable, CodeUpstreamUnavailable, "the gateway could not obtain a platform token; try again later")
+			writeRequestError(w, http.StatusServiceUnavailable, graph.CodeUpstreamUnavailable, "the gateway could not obtain a platform token; try again later")
 			return
 		case token != "":
 			ctx = bentley.WithToken(ctx, token)
@@ -37,8 +38,8 @@ func authenticate(authenticate auth.Func, next http.Handler) http.Handler {
 
 // Middleware gives every request its own Loaders; authenticate has put the request's token and
 // caller into its context for the platform calls the loaders make.
-func Middleware(client *bentley.Client, opts LoaderOptions, next http.Handler) http.Handler {
+func Middleware(client *bentley.Client, opts graph.LoaderOptions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), NewLoaders(client, opts))))
+		next.ServeHTTP(w, r.WithContext(graph.WithLoaders(r.Context(), graph.NewLoaders(client, opts))))
 	})
 }
