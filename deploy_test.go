@@ -19,7 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
 // manifest is the part of a Kubernetes object these tests read.
@@ -197,8 +197,8 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	if err := json.Unmarshal(raw, &dash); err != nil {
 		t.Fatal(err)
 	}
-	m := newMetrics()
-	m.QueryFinished(httpapi.QueryRecord{Operation: "Q", Outcome: httpapi.OutcomeOK})
+	m := telemetry.NewMetrics()
+	m.QueryFinished(telemetry.QueryRecord{Operation: "Q", Outcome: telemetry.OutcomeOK})
 	m.UpstreamCall("itwins.get", 200, time.Millisecond)
 	m.UpstreamRetry("itwins.get", "503")
 	m.RetryRefused("itwins.get", "retry_budget")
@@ -209,7 +209,7 @@ func TestGrafanaDashboardUsesExportedMetrics(t *testing.T) {
 	m.BudgetExceeded()
 	m.LoaderBatch("user", 3)
 	m.InFlight(0)
-	families, err := m.registry.Gather()
+	families, err := m.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
 // post sends one GraphQL request to a gateway and returns the body.
@@ -81,8 +82,8 @@ func TestMetricsAndLogs(t *testing.T) {
 	for _, m := range regexp.MustCompile(`gateway_graphql_queries_total\{operation="([^"]*)"`).FindAllStringSubmatch(text, -1) {
 		ops[m[1]] = true
 	}
-	if len(ops) > maxOperationLabels+2 || !ops["other"] {
-		t.Errorf("%d distinct operation labels after 152 names; want at most %d plus \"anonymous\" and \"other\"", len(ops), maxOperationLabels)
+	if len(ops) > telemetry.MaxOperationLabels+2 || !ops["other"] {
+		t.Errorf("%d distinct operation labels after 152 names; want at most %d plus \"anonymous\" and \"other\"", len(ops), telemetry.MaxOperationLabels)
 	}
 	if strings.Contains(text, show.Token) || strings.Contains(g.logs.String(), secretVar) {
 		t.Error("a token or a variable reached the metrics or the logs")

@@ -22,6 +22,7 @@ import (
 	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/itwin-graphql/gateway/internal/httpapi/graphiql"
 	"github.com/itwin-graphql/gateway/internal/sharedstate"
+	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
 // gateway is the wired service: its routes and what to release when it stops.
@@ -82,7 +83,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 			"demo_member", show.MemberID)
 	}
 
-	tp, err := newTracerProvider(ctx, getenv)
+	tp, err := telemetry.NewTracerProvider(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
 	}
 
-	m := newMetrics()
+	m := telemetry.NewMetrics()
 	// The shared tier: opened before the client, which publishes hold-offs through it, and told
 	// of the client afterwards for the hold-offs other replicas publish.
 	var tier *sharedstate.Tier
@@ -157,7 +158,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		if gw.trusted, err = httpapi.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
 			return nil, fmt.Errorf("TRUSTED_DOCUMENTS: %w", err)
 		}
-		m.onlyListedOperations(gw.trusted.ListsOperation)
+		m.OnlyListedOperations(gw.trusted.ListsOperation)
 	}
 
 	mux := http.NewServeMux()
@@ -188,12 +189,12 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	if tier != nil {
 		opts.Shared, opts.SharedAPQTTL = tier, cfg.redisAPQTTL
 	}
-	mux.Handle("/graphql", traced(tracerProvider, httpapi.NewHandler(opts)))
+	mux.Handle("/graphql", telemetry.Traced(tracerProvider, httpapi.NewHandler(opts)))
 	if cfg.subgraph {
 		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
 		// is for the router's network, not the internet, and takes no manifest.
 		opts.Subgraph, opts.Trusted = true, nil
-		sub := traced(tracerProvider, routerKey(cfg.subgraphKey, httpapi.NewHandler(opts)))
+		sub := telemetry.Traced(tracerProvider, routerKey(cfg.subgraphKey, httpapi.NewHandler(opts)))
 		if cfg.subgraphListen != "" {
 			own := http.NewServeMux()
 			own.Handle("/subgraph", sub)
@@ -205,7 +206,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 	gw.ready = newReadiness(tokens, tier)
 	mux.Handle("GET /readyz", gw.ready)
-	mux.Handle("GET /metrics", m.handler())
+	mux.Handle("GET /metrics", m.Handler())
 	graphiqlOn := cfg.graphiql
 	if graphiqlOn && gw.trusted.Enforced() && !gw.trusted.Bypassable() {
 		graphiqlOn = false
@@ -322,4 +323,10 @@ func batchIdle(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// upstreamHTTPClient is the platform client's HTTP client: the tuned transport, with a client span
+// per call and trace context injected into each request when tracing is on.
+func upstreamHTTPClient(tp trace.TracerProvider, maxConcurrency int) *http.Client {
+	return &http.Client{Transport: telemetry.TracedTransport(tp, bentley.NewTransportFor(maxConcurrency))}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
 // slowBody opens a connection and sends a POST whose body never finishes: it announces size
@@ -220,11 +221,11 @@ func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
 // gauges is an Observer that keeps the two request gauges.
 type gauges struct{ inFlight, queued atomic.Int64 }
 
-func (g *gauges) QueryFinished(httpapi.QueryRecord) {}
-func (g *gauges) LoaderBatch(string, int)           {}
-func (g *gauges) BudgetExceeded()                   {}
-func (g *gauges) InFlight(d int)                    { g.inFlight.Add(int64(d)) }
-func (g *gauges) Queued(d int)                      { g.queued.Add(int64(d)) }
+func (g *gauges) QueryFinished(telemetry.QueryRecord) {}
+func (g *gauges) LoaderBatch(string, int)             {}
+func (g *gauges) BudgetExceeded()                     {}
+func (g *gauges) InFlight(d int)                      { g.inFlight.Add(int64(d)) }
+func (g *gauges) Queued(d int)                        { g.queued.Add(int64(d)) }
 
 // The in-flight gauge counts the requests executing, and the queued one those waiting for a
 // place: with two places held, three more requests are queued, not in flight.

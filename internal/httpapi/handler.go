@@ -1,3 +1,7 @@
+// Package httpapi is the gateway's HTTP surface: the GraphQL endpoint's assembly around the core
+// (gqlgen's server, transports, caches and extensions), GraphQL over HTTP, CORS, the request body
+// and document limits, admission (execution places and the body budget), APQ and trusted
+// documents, and the refusals made before execution, in the GraphQL error shape.
 package httpapi
 
 import (
@@ -16,6 +20,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
+	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
 // queryCacheSize is how many parsed and validated query documents are kept: a deployment's
@@ -110,7 +115,7 @@ type Options struct {
 // EndpointObserver receives everything an endpoint measures.
 type EndpointObserver interface {
 	graph.Observer
-	QueryObserver
+	telemetry.QueryObserver
 	AdmissionObserver
 }
 
@@ -135,7 +140,7 @@ func NewHandler(opts Options) http.Handler {
 	// The order is the admission order: nothing before the execution slot costs more than the
 	// bytes a client has sent, and the slot's share is the authenticated caller's.
 	return cors(opts.CORSAllowedOrigins,
-		observe(opts.Logger, opts.Observer,
+		telemetry.RequestLog(opts.Logger, opts.Observer,
 			overHTTP(opts.Limits.MaxTokens,
 				readBody(opts.Limits.MaxBodyBytes, opts.BodyReadTimeout, bodies.b, opts.Trusted,
 					authenticate(opts.Authenticate,
@@ -215,9 +220,9 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 	}
 	srv.Use(extension.FixedComplexityLimit(opts.Limits.MaxComplexity))
 	if opts.TracerProvider != nil {
-		srv.Use(operationSpans{tracer: opts.TracerProvider.Tracer(tracingName)})
+		srv.Use(telemetry.NewOperationSpans(opts.TracerProvider))
 	}
-	srv.Use(observeResponses{maxTokens: opts.Limits.MaxTokens})
+	srv.Use(telemetry.NewObserveResponses(opts.Limits.MaxTokens))
 	srv.SetErrorPresenter(graph.NewErrorPresenter(opts.Logger))
 	srv.SetRecoverFunc(graph.NewRecoverFunc(opts.Logger))
 	return srv

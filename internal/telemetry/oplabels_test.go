@@ -1,22 +1,20 @@
-package main
+package telemetry
 
 import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
 // 150 junk operation names sent right after a deploy take the free series first; the names in
 // real use earn theirs at the next election, and the junk that lost its place loses its series.
 func TestOperationSeriesAreReEarnedByUse(t *testing.T) {
-	m := newMetrics()
+	m := NewMetrics()
 	now := time.Unix(1_000_000, 0)
 	m.operations.now = func() time.Time { return now }
 	m.operations.next = now.Add(opLabelWindow)
 	finish := func(name string) {
-		m.QueryFinished(httpapi.QueryRecord{Operation: name, Outcome: httpapi.OutcomeOK, Duration: time.Millisecond})
+		m.QueryFinished(QueryRecord{Operation: name, Outcome: OutcomeOK, Duration: time.Millisecond})
 	}
 	for i := 0; i < 150; i++ {
 		finish(fmt.Sprintf("Junk%d", i))
@@ -57,10 +55,10 @@ func TestOperationSeriesAreReEarnedByUse(t *testing.T) {
 
 // With a trusted documents manifest only its operation names get series.
 func TestOperationSeriesFromTheManifest(t *testing.T) {
-	m := newMetrics()
-	m.onlyListedOperations(func(name string) bool { return name == "TeamPage" })
+	m := NewMetrics()
+	m.OnlyListedOperations(func(name string) bool { return name == "TeamPage" })
 	for _, name := range []string{"TeamPage", "Junk1", "Junk2"} {
-		m.QueryFinished(httpapi.QueryRecord{Operation: name, Outcome: httpapi.OutcomeOK})
+		m.QueryFinished(QueryRecord{Operation: name, Outcome: OutcomeOK})
 	}
 	if got := queriesOf(t, m, "TeamPage"); got != 1 {
 		t.Errorf("TeamPage: %v", got)
@@ -74,7 +72,7 @@ func TestOperationSeriesFromTheManifest(t *testing.T) {
 }
 
 // queriesOf is gateway_graphql_queries_total for an operation label, outcome ok.
-func queriesOf(t *testing.T, m *metrics, op string) float64 {
+func queriesOf(t *testing.T, m *Metrics, op string) float64 {
 	t.Helper()
 	for _, s := range gatherQueries(t, m) {
 		if s.op == op {
@@ -84,14 +82,14 @@ func queriesOf(t *testing.T, m *metrics, op string) float64 {
 	return 0
 }
 
-func querySeries(t *testing.T, m *metrics) int { return len(gatherQueries(t, m)) }
+func querySeries(t *testing.T, m *Metrics) int { return len(gatherQueries(t, m)) }
 
 type querySample struct {
 	op    string
 	value float64
 }
 
-func gatherQueries(t *testing.T, m *metrics) []querySample {
+func gatherQueries(t *testing.T, m *Metrics) []querySample {
 	t.Helper()
 	families, err := m.registry.Gather()
 	if err != nil {

@@ -1,4 +1,4 @@
-package httpapi
+package telemetry
 
 import (
 	"context"
@@ -63,14 +63,14 @@ func recordFrom(ctx context.Context) *record {
 
 // observeResponses is a response interceptor that notes, for every answer gqlgen produces
 // (refusals included), the operation name, whether it executed, and its error codes.
-type observeResponses struct {
+type ObserveResponses struct {
 	maxTokens int // the parser's token limit, for re-reading a refused query's name
 }
 
-func (observeResponses) ExtensionName() string                          { return "ObserveResponses" }
-func (observeResponses) Validate(schema graphql.ExecutableSchema) error { return nil }
+func (ObserveResponses) ExtensionName() string                          { return "ObserveResponses" }
+func (ObserveResponses) Validate(schema graphql.ExecutableSchema) error { return nil }
 
-func (o observeResponses) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+func (o ObserveResponses) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	rec := recordFrom(ctx)
 	if rec == nil || resp == nil {
@@ -128,7 +128,7 @@ func fullOperationName(oc *graphql.OperationContext, maxTokens int) string {
 
 // observe gives each request an id (the caller's X-Request-Id when it is sane), counts it in
 // flight, and when it is answered writes one log line and reports it to the observer.
-func observe(logger *slog.Logger, obs QueryObserver, next http.Handler) http.Handler {
+func RequestLog(logger *slog.Logger, obs QueryObserver, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
@@ -209,3 +209,9 @@ func (s *statusWriter) WriteHeader(code int) {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// NewObserveResponses returns the response interceptor behind the request log; maxTokens is the
+// parser's token limit, for re-reading a refused query's name.
+func NewObserveResponses(maxTokens int) ObserveResponses {
+	return ObserveResponses{maxTokens: maxTokens}
+}

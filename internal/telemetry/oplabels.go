@@ -1,4 +1,4 @@
-package main
+package telemetry
 
 import (
 	"cmp"
@@ -15,8 +15,8 @@ import (
 
 // Bounds of the operation label set.
 const (
-	maxOperationLabels = 100                     // names with series of their own
-	opLabelCandidates  = 10 * maxOperationLabels // names counted between elections
+	MaxOperationLabels = 100                     // names with series of their own
+	opLabelCandidates  = 10 * MaxOperationLabels // names counted between elections
 	opLabelWindow      = time.Minute
 )
 
@@ -56,7 +56,7 @@ func (o *opLabels) label(name string) string {
 	}
 	o.count(name)
 	if !o.labeled[name] {
-		if len(o.labeled) >= maxOperationLabels {
+		if len(o.labeled) >= MaxOperationLabels {
 			return "other"
 		}
 		o.labeled[name] = true
@@ -99,7 +99,7 @@ func (o *opLabels) elect() {
 		return cmp.Compare(a, b)
 	})
 	elected := map[string]bool{}
-	for _, n := range names[:min(len(names), maxOperationLabels)] {
+	for _, n := range names[:min(len(names), MaxOperationLabels)] {
 		elected[n] = true
 	}
 	for n := range o.labeled {

@@ -1,4 +1,4 @@
-package main
+package telemetry
 
 import (
 	"context"
@@ -14,8 +14,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/itwin-graphql/gateway/bentley"
 )
 
 // serviceName is the default OTEL_SERVICE_NAME.
@@ -23,7 +21,7 @@ const serviceName = "itwin-graphql-gateway"
 
 // propagator carries W3C trace context in from callers and out to the platform. Baggage is not
 // propagated: it is whatever a caller chose to put there, and the platform is no place for it.
-var propagator = propagation.TraceContext{}
+var Propagator = propagation.TraceContext{}
 
 // tracingEnabled applies the standard variables: tracing is on when an OTLP endpoint or a traces
 // exporter is configured, and off when none is, when OTEL_TRACES_EXPORTER=none, or when
@@ -80,7 +78,7 @@ func checkSampler(getenv func(string) string) error {
 
 // newTracerProvider returns the OTLP/HTTP tracer provider the OTEL_* variables describe (the
 // exporter, sampler and resource read them themselves), or nil when tracing is off.
-func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktrace.TracerProvider, error) {
+func NewTracerProvider(ctx context.Context, getenv func(string) string) (*sdktrace.TracerProvider, error) {
 	on, err := tracingEnabled(getenv)
 	if err != nil || !on {
 		return nil, err
@@ -99,28 +97,27 @@ func newTracerProvider(ctx context.Context, getenv func(string) string) (*sdktra
 	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res)), nil
 }
 
-// upstreamHTTPClient is the platform client's HTTP client: the tuned transport, with a client span
-// per call and trace context injected into each request when tracing is on.
-func upstreamHTTPClient(tp trace.TracerProvider, maxConcurrency int) *http.Client {
-	var rt http.RoundTripper = bentley.NewTransportFor(maxConcurrency)
-	if tp != nil {
-		rt = otelhttp.NewTransport(rt,
-			otelhttp.WithTracerProvider(tp),
-			otelhttp.WithPropagators(propagator),
-			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-				// "GET itwins": the API, not the path, whose ids would make every name unique.
-				api, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-				return r.Method + " " + api
-			}))
-	}
-	return &http.Client{Transport: rt}
-}
-
 // traced extracts the caller's trace context, so the operation span joins the caller's trace.
-func traced(tp trace.TracerProvider, h http.Handler) http.Handler {
+func Traced(tp trace.TracerProvider, h http.Handler) http.Handler {
 	if tp == nil {
 		return h
 	}
-	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagator),
+	return otelhttp.NewHandler(h, "POST /graphql", otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(Propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " /graphql" }))
+}
+
+// TracedTransport wraps a transport to the platform with a client span per call and the trace
+// context injected into each request; with no tp it is rt itself.
+func TracedTransport(tp trace.TracerProvider, rt http.RoundTripper) http.RoundTripper {
+	if tp == nil {
+		return rt
+	}
+	return otelhttp.NewTransport(rt,
+		otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPropagators(Propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			// "GET itwins": the API, not the path, whose ids would make every name unique.
+			api, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+			return r.Method + " " + api
+		}))
 }

@@ -1,4 +1,4 @@
-package httpapi
+package telemetry
 
 import (
 	"context"
@@ -16,12 +16,12 @@ const tracingName = "github.com/itwin-graphql/gateway/graph"
 // operationSpans starts a span per GraphQL operation. Upstream calls made while resolving it
 // become its children. It records the operation's type and name and, when fields fail, their
 // error codes; never the document's literals or the variables.
-type operationSpans struct{ tracer trace.Tracer }
+type OperationSpans struct{ tracer trace.Tracer }
 
-func (operationSpans) ExtensionName() string                          { return "OperationSpans" }
-func (operationSpans) Validate(schema graphql.ExecutableSchema) error { return nil }
+func (OperationSpans) ExtensionName() string                          { return "OperationSpans" }
+func (OperationSpans) Validate(schema graphql.ExecutableSchema) error { return nil }
 
-func (o operationSpans) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (o OperationSpans) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	opType, name := "query", ""
 	if oc.Operation != nil {
@@ -49,4 +49,9 @@ func (o operationSpans) InterceptOperation(ctx context.Context, next graphql.Ope
 		span.End()
 		return resp
 	}
+}
+
+// NewOperationSpans returns the extension that gives each GraphQL operation a span of tp's.
+func NewOperationSpans(tp trace.TracerProvider) OperationSpans {
+	return OperationSpans{tracer: tp.Tracer(tracingName)}
 }

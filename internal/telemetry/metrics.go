@@ -1,4 +1,8 @@
-package main
+// Package telemetry is what the gateway tells its operators: the request log and request ids,
+// Prometheus metrics, and OpenTelemetry traces (the provider from the OTEL_* variables, spans per
+// operation and per platform call). It is middleware and small hooks; nothing in it decides how a
+// request is served.
+package telemetry
 
 import (
 	"net/http"
@@ -9,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -18,7 +21,7 @@ import (
 // metrics turns what the gateway observes into Prometheus metrics, on a registry of its own.
 // Every label value comes from a bounded set: operation names (capped, sanitised), outcomes,
 // endpoint names, HTTP status codes and loader names. No token, variable or id is ever a label.
-type metrics struct {
+type Metrics struct {
 	registry *prometheus.Registry
 
 	queries        *prometheus.CounterVec
@@ -39,8 +42,8 @@ type metrics struct {
 	operations     *opLabels
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+func NewMetrics() *Metrics {
+	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gateway_graphql_queries_total",
@@ -132,14 +135,14 @@ func buildInfo() prometheus.Gauge {
 	return g
 }
 
-// handler serves /metrics.
-func (m *metrics) handler() http.Handler {
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
 // operationLabel is the label of a client-chosen operation name: its own only for a plain,
 // short name that opLabels gives a series.
-func (m *metrics) operationLabel(name string) string {
+func (m *Metrics) operationLabel(name string) string {
 	if name == "" {
 		return "anonymous"
 	}
@@ -151,8 +154,8 @@ func (m *metrics) operationLabel(name string) string {
 	return m.operations.label(name)
 }
 
-// onlyListedOperations gives series to the trusted documents' operation names and no others.
-func (m *metrics) onlyListedOperations(listed func(string) bool) { m.operations.listed = listed }
+// OnlyListedOperations gives series to the trusted documents' operation names and no others.
+func (m *Metrics) OnlyListedOperations(listed func(string) bool) { m.operations.listed = listed }
 
 // apiOf names the API of an endpoint name ("itwins.get" -> "itwins").
 func apiOf(endpoint string) string {
@@ -160,51 +163,51 @@ func apiOf(endpoint string) string {
 	return api
 }
 
-// QueryFinished implements graph.Observer.
-func (m *metrics) QueryFinished(q httpapi.QueryRecord) {
+// QueryFinished implements QueryObserver.
+func (m *Metrics) QueryFinished(q QueryRecord) {
 	op := m.operationLabel(q.Operation)
 	m.queries.WithLabelValues(op, q.Outcome).Inc()
 	m.queryDuration.WithLabelValues(op, q.Outcome).Observe(q.Duration.Seconds())
 }
 
 // LoaderBatch implements graph.Observer.
-func (m *metrics) LoaderBatch(loader string, keys int) {
+func (m *Metrics) LoaderBatch(loader string, keys int) {
 	m.batchSizes.WithLabelValues(loader).Observe(float64(keys))
 }
 
-// InFlight implements graph.Observer.
-func (m *metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
+// InFlight implements httpapi.AdmissionObserver.
+func (m *Metrics) InFlight(delta int) { m.inFlight.Add(float64(delta)) }
 
-// Queued implements graph.Observer.
-func (m *metrics) Queued(delta int) { m.queued.Add(float64(delta)) }
+// Queued implements httpapi.AdmissionObserver.
+func (m *Metrics) Queued(delta int) { m.queued.Add(float64(delta)) }
 
 // UpstreamCall implements bentley.Observer.
-func (m *metrics) UpstreamCall(endpoint string, status int, d time.Duration) {
+func (m *Metrics) UpstreamCall(endpoint string, status int, d time.Duration) {
 	m.upstream.WithLabelValues(apiOf(endpoint), endpoint, strconv.Itoa(status)).Inc()
 	m.upstreamTime.WithLabelValues(apiOf(endpoint), endpoint).Observe(d.Seconds())
 }
 
 // UpstreamRetry implements bentley.Observer.
-func (m *metrics) UpstreamRetry(endpoint, cause string) {
+func (m *Metrics) UpstreamRetry(endpoint, cause string) {
 	m.retries.WithLabelValues(apiOf(endpoint), endpoint, cause).Inc()
 }
 
 // RetryRefused implements bentley.Observer.
-func (m *metrics) RetryRefused(endpoint, reason string) {
+func (m *Metrics) RetryRefused(endpoint, reason string) {
 	m.retriesRefused.WithLabelValues(apiOf(endpoint), endpoint, reason).Inc()
 }
 
 // UpstreamShared implements bentley.Observer.
-func (m *metrics) UpstreamShared(endpoint, kind string) {
+func (m *Metrics) UpstreamShared(endpoint, kind string) {
 	m.shared.WithLabelValues(apiOf(endpoint), endpoint, kind).Inc()
 }
 
 // CacheEvicted implements bentley.Observer.
-func (m *metrics) CacheEvicted(n int) { m.evictions.Add(float64(n)) }
+func (m *Metrics) CacheEvicted(n int) { m.evictions.Add(float64(n)) }
 
 // SharedTierUp reports the shared tier's state (sharedstate.Observer). The gauge is registered
 // with the first report, so a gateway without REDIS_URL exports none.
-func (m *metrics) SharedTierUp(up bool) {
+func (m *Metrics) SharedTierUp(up bool) {
 	m.tierOnce.Do(func() { m.registry.MustRegister(m.tierUp) })
 	if up {
 		m.tierUp.Set(1)
@@ -214,7 +217,10 @@ func (m *metrics) SharedTierUp(up bool) {
 }
 
 // SharedTierError counts a failed shared tier call (sharedstate.Observer).
-func (m *metrics) SharedTierError(op string) { m.tierErrors.WithLabelValues(op).Inc() }
+func (m *Metrics) SharedTierError(op string) { m.tierErrors.WithLabelValues(op).Inc() }
 
 // BudgetExceeded implements graph.Observer.
-func (m *metrics) BudgetExceeded() { m.budgetExceeded.Inc() }
+func (m *Metrics) BudgetExceeded() { m.budgetExceeded.Inc() }
+
+// Gatherer is the metrics' registry, for tests and dashboards to read what /metrics serves.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.registry }
