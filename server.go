@@ -77,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if gw.subgraph != nil {
 		listeners = append(listeners, listener{name: "subgraph", addr: cfg.subgraphListen, handler: gw.subgraph})
 	}
-	return serve(ctx, cfg, logger, listeners, gw.ready.drain)
+	return serve(ctx, cfg, logger, listeners, gw.ready.Drain)
 }
 
 // listener is one address the gateway serves and what it serves there.

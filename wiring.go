@@ -31,7 +31,7 @@ type gateway struct {
 	// subgraph is served on SUBGRAPH_LISTEN when set; nil when the subgraph is off or shares the
 	// public listener.
 	subgraph http.Handler
-	ready    *readiness
+	ready    *httpapi.Readiness
 	closers  []func()
 	// trusted is the trusted documents manifest in force, nil without TRUSTED_DOCUMENTS.
 	trusted *httpapi.TrustedDocuments
@@ -204,7 +204,16 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 			mux.Handle("/subgraph", sub)
 		}
 	}
-	gw.ready = newReadiness(tokens, tier)
+	// Interfaces, not pointers: a nil pointer in one would not be nil.
+	var tokenState httpapi.TokenState
+	if tokens != nil {
+		tokenState = tokens
+	}
+	var tierState httpapi.TierState
+	if tier != nil {
+		tierState = tier
+	}
+	gw.ready = httpapi.NewReadiness(tokenState, tierState)
 	mux.Handle("GET /readyz", gw.ready)
 	mux.Handle("GET /metrics", m.Handler())
 	graphiqlOn := cfg.graphiql
@@ -234,10 +243,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		logger.Warn("PPROF=true: Go's profiler is served at /debug/pprof/; keep this port private")
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", httpapi.Healthz)
 	mux.Handle("/", fallback(mux))
 	gw.handler = mux
 	if cfg.compression {
