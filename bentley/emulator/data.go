@@ -109,8 +109,8 @@ func stableID(kind, name string) string {
 
 var epoch = time.Date(2021, time.January, 4, 9, 0, 0, 0, time.UTC)
 
-// dateForms are the shapes the platform's examples write dates in (shared/itwin-platform-api.md
-// section 0.1): seven or six fractional digits with Z, a fraction with +00:00, no fraction, and
+// dateForms are the shapes the platform's documented examples write dates in
+// (https://developer.bentley.com/apis/itwins/operations/get-itwin/ and the other operations' pages): seven or six fractional digits with Z, a fraction with +00:00, no fraction, and
 // (an old tutorial only) no zone at all. Fixtures rotate through them so clients meet each.
 var dateForms = []string{
 	"2006-01-02T15:04:05.0000000Z",

@@ -2,7 +2,7 @@
 // REST APIs, served by an http.Handler from a deterministic demo dataset.
 //
 // It is the gateway's embedded default upstream and the upstream of every test. It follows the
-// wire contract in shared/itwin-platform-api.md on its own terms: it shares no Go types with the
+// wire contract Bentley's API reference documents (https://developer.bentley.com/apis/) on its own terms: it shares no Go types with the
 // bentley client, so a mistake on either side of the wire shows up as a failing test.
 //
 // Tests and benchmarks steer it through knobs: injected latency, injected faults and
@@ -313,7 +313,8 @@ func (e *Emulator) authenticate(w http.ResponseWriter, r *http.Request) (*user, 
 // media type naming another version is refused (404 ResourceNotFound / OperationNotFound). A
 // missing or generic Accept ("*/*", "application/json") is served as the operation's default
 // version: the iTwins and Users pages mark the header required, yet Bentley's own clients send no
-// version and their live tests pass (shared/itwin-platform-api.md section 0.1).
+// version and their live tests pass (https://github.com/iTwin/itwins-client, whose requests set
+// no versioned Accept).
 func acceptsVersion(r *http.Request, media string) bool {
 	named := false
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {

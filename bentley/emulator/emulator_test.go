@@ -118,7 +118,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // TestWireContract pins every documented response shape and error of the emulated endpoints to
-// golden files, reviewed against shared/itwin-platform-api.md. Run with -update to rewrite them.
+// golden files, reviewed against Bentley's API reference (https://developer.bentley.com/apis/). Run with -update to rewrite them.
 func TestWireContract(t *testing.T) {
 	f := newFixture(t)
 	ada := f.ada.token
