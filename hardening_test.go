@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -194,12 +195,12 @@ func TestSubgraphApart(t *testing.T) {
 	t.Run("key", func(t *testing.T) {
 		key := "the-routers-own-secret"
 		g := startGateway(t, map[string]string{"SUBGRAPH": "true", "TRUSTED_DOCUMENTS": manifest, "SUBGRAPH_KEY": key})
-		for name, headers := range map[string][]string{"no key": nil, "wrong key": {SubgraphKeyHeader, "not-the-routers-secret"}} {
+		for name, headers := range map[string][]string{"no key": nil, "wrong key": {httpapi.SubgraphKeyHeader, "not-the-routers-secret"}} {
 			if body := postBody(t, g.url+"/subgraph", sdl, headers...); !strings.Contains(body, "UNAUTHENTICATED") || strings.Contains(body, "sdl") {
 				t.Errorf("%s: %s", name, body)
 			}
 		}
-		if body := postBody(t, g.url+"/subgraph", sdl, SubgraphKeyHeader, key); !strings.Contains(body, `"sdl"`) {
+		if body := postBody(t, g.url+"/subgraph", sdl, httpapi.SubgraphKeyHeader, key); !strings.Contains(body, `"sdl"`) {
 			t.Errorf("with the key: %s", body)
 		}
 		// The public endpoint is still locked to the manifest.

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
-	"github.com/klauspost/compress/gzhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
-	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/itwin-graphql/gateway/internal/httpapi/graphiql"
@@ -161,7 +156,6 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		m.OnlyListedOperations(gw.trusted.ListsOperation)
 	}
 
-	mux := http.NewServeMux()
 	opts := httpapi.Options{
 		Client:               client,
 		Logger:               logger,
@@ -189,20 +183,16 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	if tier != nil {
 		opts.Shared, opts.SharedAPQTTL = tier, cfg.redisAPQTTL
 	}
-	mux.Handle("/graphql", telemetry.Traced(tracerProvider, httpapi.NewHandler(opts)))
+	routes := httpapi.Routes{
+		GraphQL: telemetry.Traced(tracerProvider, httpapi.NewHandler(opts)),
+		Metrics: m.Handler(), Pprof: cfg.pprof, Compression: cfg.compression,
+	}
 	if cfg.subgraph {
 		// A router's queries are planned from the supergraph, not shipped by an app: the subgraph
 		// is for the router's network, not the internet, and takes no manifest.
 		opts.Subgraph, opts.Trusted = true, nil
-		sub := telemetry.Traced(tracerProvider, routerKey(cfg.subgraphKey, httpapi.NewHandler(opts)))
-		if cfg.subgraphListen != "" {
-			own := http.NewServeMux()
-			own.Handle("/subgraph", sub)
-			own.Handle("/", fallback(own))
-			gw.subgraph = own
-		} else {
-			mux.Handle("/subgraph", sub)
-		}
+		routes.Subgraph = telemetry.Traced(tracerProvider, httpapi.NewHandler(opts))
+		routes.SubgraphApart, routes.SubgraphKey = cfg.subgraphListen != "", cfg.subgraphKey
 	}
 	// Interfaces, not pointers: a nil pointer in one would not be nil.
 	var tokenState httpapi.TokenState
@@ -214,8 +204,7 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		tierState = tier
 	}
 	gw.ready = httpapi.NewReadiness(tokenState, tierState)
-	mux.Handle("GET /readyz", gw.ready)
-	mux.Handle("GET /metrics", m.Handler())
+	routes.Ready = gw.ready
 	graphiqlOn := cfg.graphiql
 	if graphiqlOn && gw.trusted.Enforced() && !gw.trusted.Bypassable() {
 		graphiqlOn = false
@@ -230,28 +219,13 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		if demoToken != "" {
 			headers = map[string]string{"Authorization": "Bearer " + demoToken}
 		}
-		mux.Handle("GET /{$}", graphiql.Page(graphiql.Options{
-			Endpoint: "/graphql", ITwinID: show.ITwinID, MemberID: show.MemberID, Headers: headers,
-		}))
-		mux.Handle("GET "+graphiql.AssetsPath, graphiql.Assets())
+		routes.GraphiQL = &graphiql.Options{Endpoint: "/graphql", ITwinID: show.ITwinID, MemberID: show.MemberID, Headers: headers}
 	}
 	if cfg.pprof {
-		// Go's profiler, for diagnosis: go tool pprof http://HOST:PORT/debug/pprof/profile?seconds=10
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 		logger.Warn("PPROF=true: Go's profiler is served at /debug/pprof/; keep this port private")
 	}
-	mux.HandleFunc("GET /healthz", httpapi.Healthz)
-	mux.Handle("/", fallback(mux))
-	gw.handler = mux
-	if cfg.compression {
-		compress, err := gzhttp.NewWrapper(gzhttp.MinSize(compressMinBytes))
-		if err != nil {
-			return nil, fmt.Errorf("compression: %w", err)
-		}
-		gw.handler = compress(mux)
+	if gw.handler, gw.subgraph, err = routes.Handlers(); err != nil {
+		return nil, err
 	}
 	ok = true
 	return gw, nil
@@ -276,51 +250,12 @@ func startEmulator(ctx context.Context) (*emulator.Emulator, string, func(), err
 	return emu, "http://" + ln.Addr().String(), shutdown, nil
 }
 
-// compressMinBytes is the smallest response worth compressing: below it the encoding's own
-// overhead and CPU outweigh the bytes saved.
-const compressMinBytes = 1024
-
-// fallback answers what no route took, in the GraphQL error shape with a code like every other
-// refusal: 405 with Allow for a known path asked with another method, 404 for anything else.
-func fallback(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		probe := r.Clone(r.Context())
-		probe.Method = http.MethodGet
-		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
-			w.Header().Set("Allow", "GET, HEAD")
-			httpapi.WriteError(w, http.StatusMethodNotAllowed, graph.CodeBadRequest, "use GET for "+r.URL.Path)
-			return
-		}
-		httpapi.WriteError(w, http.StatusNotFound, graph.CodeNotFound, "no such path; GraphQL is served at /graphql")
-	})
-}
-
 // cursorKey is CURSOR_KEY as the handler takes it: nil when unset.
 func cursorKey(secret string) []byte {
 	if secret == "" {
 		return nil
 	}
 	return []byte(secret)
-}
-
-// SubgraphKeyHeader carries the secret a router sends with each subgraph request (SUBGRAPH_KEY).
-const SubgraphKeyHeader = "X-Subgraph-Key"
-
-// routerKey admits only requests carrying key in SubgraphKeyHeader (compared in constant time,
-// as digests); an empty key admits all.
-func routerKey(key string, next http.Handler) http.Handler {
-	if key == "" {
-		return next
-	}
-	want := sha256.Sum256([]byte(key))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := sha256.Sum256([]byte(r.Header.Get(SubgraphKeyHeader)))
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			httpapi.WriteError(w, http.StatusUnauthorized, graph.CodeUnauthenticated, "the subgraph serves only the federation router: send its "+SubgraphKeyHeader)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // batchIdle maps BATCH_IDLE to httpapi.Options, where zero means the default: 0s is none.
