@@ -51,103 +51,23 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		}
 	}()
 
-	baseURL, tokenURL := cfg.apiURL, cfg.tokenURL
-	if tokenURL == "" {
-		tokenURL = auth.DefaultTokenURL
-	}
-	var show emulator.Showcase
-	if baseURL == "" {
-		emu, url, shutdown, err := startEmulator(ctx)
-		if err != nil {
-			return nil, err
-		}
-		gw.closers = append(gw.closers, shutdown)
-		baseURL = url
-		if cfg.tokenURL == "" {
-			tokenURL = url + "/connect/token"
-		}
-		show = emu.Showcase()
-		demoHeader := `{"Authorization": "Bearer ` + show.Token + `"}`
-		if cfg.clientID != "" {
-			demoHeader = `{"X-Api-Key": "<one of GATEWAY_API_KEYS>"}`
-		}
-		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
-			"emulator", url,
-			"demo_header", demoHeader,
-			"demo_itwin", show.ITwinID,
-			"demo_member", show.MemberID)
-	}
-
-	tp, err := telemetry.NewTracerProvider(ctx, getenv)
+	baseURL, tokenURL, show, err := gw.upstream(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
-	if tp != nil {
-		// The SDK reports exporter failures (an unreachable collector, say) through this handler;
-		// by default it prints plain text among the JSON log lines.
-		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
-			logger.Warn("tracing: the span exporter failed", "error", err.Error())
-		}))
-	}
-	var tracerProvider trace.TracerProvider
-	if tp != nil {
-		tracerProvider = tp
-		gw.closers = append(gw.closers, func() {
-			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			_ = tp.Shutdown(flushCtx)
-		})
-		logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
+
+	tracerProvider, err := gw.tracing(ctx, getenv, logger)
+	if err != nil {
+		return nil, err
 	}
 
 	m := telemetry.NewMetrics()
-	// The shared tier: opened before the client, which publishes hold-offs through it, and told
-	// of the client afterwards for the hold-offs other replicas publish.
-	var tier *sharedstate.Tier
-	var holdOff func(string, time.Time)
-	clientOpts := []bentley.Option{}
-	if cfg.redisURL != "" {
-		tier, err = sharedstate.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
-			if holdOff != nil {
-				holdOff(scope, until)
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
-		gw.closers = append(gw.closers, tier.Close)
-		clientOpts = append(clientOpts, bentley.WithSharedStore(tier))
-		logger.Info("shared tier: Redis", "state", tier.Status(), "timeout", cfg.redisTimeout.String())
-	}
-	client, err := bentley.NewClient(append(clientOpts,
-		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider, cfg.maxConcurrency)),
-		bentley.WithObserver(m),
-		bentley.WithLogger(logger),
-		bentley.WithBaseURL(baseURL),
-		bentley.WithTimeout(cfg.upstreamTimeout),
-		bentley.WithRetries(cfg.retries),
-		bentley.WithMaxConcurrency(cfg.maxConcurrency),
-		bentley.WithMaxConcurrencyPerCaller(cfg.perCaller),
-		bentley.WithRetryBudget(cfg.retryBudget),
-		bentley.WithDedup(cfg.dedup),
-		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
-	)...)
+	client, tier, err := gw.platformClient(cfg, baseURL, tracerProvider, m, logger)
 	if err != nil {
 		return nil, err
 	}
-	holdOff = client.HoldOff
 
-	// Service mode: the gateway's own token, obtained once and refreshed, for callers that
-	// present an API key. The token source lives as long as the process, not a request.
-	var authenticate auth.Func
-	var tokens *auth.ServiceTokens
-	if cfg.clientID != "" {
-		// Detached from ctx's cancellation: queries still finishing during shutdown need tokens.
-		tokens = auth.NewServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL, logger)
-		authenticate = auth.Service(tokens, auth.NewAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger)
-		logger.Info("service mode: calling the platform with the gateway's own client credentials",
-			"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
-	}
+	authenticate, tokens := authentication(ctx, cfg, tokenURL, logger)
 
 	if cfg.trustedDocs != "" {
 		if gw.trusted, err = httpapi.NewTrustedDocuments(cfg.trustedDocs, cfg.trustedMode, cfg.trustedBypass, logger); err != nil {
@@ -229,6 +149,114 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 	}
 	ok = true
 	return gw, nil
+}
+
+// upstream is the platform to call: BENTLEY_API_URL, or the embedded emulator, started here, with
+// its demo showcase for GraphiQL and the start-up log.
+func (gw *gateway) upstream(ctx context.Context, cfg config, logger *slog.Logger) (baseURL, tokenURL string, show emulator.Showcase, err error) {
+	baseURL, tokenURL = cfg.apiURL, cfg.tokenURL
+	if tokenURL == "" {
+		tokenURL = auth.DefaultTokenURL
+	}
+	if baseURL == "" {
+		emu, url, shutdown, err := startEmulator(ctx)
+		if err != nil {
+			return "", "", show, err
+		}
+		gw.closers = append(gw.closers, shutdown)
+		baseURL = url
+		if cfg.tokenURL == "" {
+			tokenURL = url + "/connect/token"
+		}
+		show = emu.Showcase()
+		demoHeader := `{"Authorization": "Bearer ` + show.Token + `"}`
+		if cfg.clientID != "" {
+			demoHeader = `{"X-Api-Key": "<one of GATEWAY_API_KEYS>"}`
+		}
+		logger.Info("serving the embedded iTwin Platform emulator; set BENTLEY_API_URL to use a real platform",
+			"emulator", url,
+			"demo_header", demoHeader,
+			"demo_itwin", show.ITwinID,
+			"demo_member", show.MemberID)
+	}
+
+	return baseURL, tokenURL, show, nil
+}
+
+// tracing is the tracer provider the OTEL_* variables configure, nil when they turn tracing off;
+// its spans are flushed when the gateway closes.
+func (gw *gateway) tracing(ctx context.Context, getenv func(string) string, logger *slog.Logger) (trace.TracerProvider, error) {
+	tp, err := telemetry.NewTracerProvider(ctx, getenv)
+	if err != nil || tp == nil {
+		return nil, err
+	}
+	// The SDK reports exporter failures (an unreachable collector, say) through this handler;
+	// by default it prints plain text among the JSON log lines.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		logger.Warn("tracing: the span exporter failed", "error", err.Error())
+	}))
+	gw.closers = append(gw.closers, func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(flushCtx)
+	})
+	logger.Info("tracing: exporting spans over OTLP/HTTP as the OTEL_* variables say")
+	return tp, nil
+}
+
+// platformClient is the client of the platform and, with REDIS_URL, the shared tier it uses.
+func (gw *gateway) platformClient(cfg config, baseURL string, tracerProvider trace.TracerProvider, m *telemetry.Metrics, logger *slog.Logger) (*bentley.Client, *sharedstate.Tier, error) {
+	// The shared tier: opened before the client, which publishes hold-offs through it, and told
+	// of the client afterwards for the hold-offs other replicas publish.
+	var tier *sharedstate.Tier
+	var err error
+	var holdOff func(string, time.Time)
+	clientOpts := []bentley.Option{}
+	if cfg.redisURL != "" {
+		tier, err = sharedstate.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
+			if holdOff != nil {
+				holdOff(scope, until)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		gw.closers = append(gw.closers, tier.Close)
+		clientOpts = append(clientOpts, bentley.WithSharedStore(tier))
+		logger.Info("shared tier: Redis", "state", tier.Status(), "timeout", cfg.redisTimeout.String())
+	}
+	client, err := bentley.NewClient(append(clientOpts,
+		bentley.WithHTTPClient(upstreamHTTPClient(tracerProvider, cfg.maxConcurrency)),
+		bentley.WithObserver(m),
+		bentley.WithLogger(logger),
+		bentley.WithBaseURL(baseURL),
+		bentley.WithTimeout(cfg.upstreamTimeout),
+		bentley.WithRetries(cfg.retries),
+		bentley.WithMaxConcurrency(cfg.maxConcurrency),
+		bentley.WithMaxConcurrencyPerCaller(cfg.perCaller),
+		bentley.WithRetryBudget(cfg.retryBudget),
+		bentley.WithDedup(cfg.dedup),
+		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
+	)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	holdOff = client.HoldOff
+	return client, tier, nil
+}
+
+// authentication is how requests get their platform token: in service mode the gateway's own,
+// obtained once and refreshed, for callers that present an API key (tokens is then the token
+// source, which lives as long as the process, not a request); else nil, the pass-through default.
+func authentication(ctx context.Context, cfg config, tokenURL string, logger *slog.Logger) (authenticate auth.Func, tokens *auth.ServiceTokens) {
+	if cfg.clientID == "" {
+		return nil, nil
+	}
+	// Detached from ctx's cancellation: queries still finishing during shutdown need tokens.
+	tokens = auth.NewServiceTokens(context.WithoutCancel(ctx), cfg.clientID, cfg.clientSecret, tokenURL, logger)
+	logger.Info("service mode: calling the platform with the gateway's own client credentials",
+		"client_id", cfg.clientID, "token_url", tokenURL, "api_keys", len(cfg.apiKeys), "allow_anonymous", cfg.allowAnonymous)
+	return auth.Service(tokens, auth.NewAPIKeys(cfg.apiKeys), cfg.allowAnonymous, logger), tokens
 }
 
 // startEmulator serves the embedded platform emulator on a loopback port, so the gateway talks
