@@ -14,7 +14,10 @@ import (
 // setting is one configuration value: an environment variable, the equivalent flag, its default
 // and what it does. The README's configuration table, --help and SECURITY.md's limits are checked
 // against this list. A default the code also needs is the package constant's, written here in
-// the form the setting is parsed from, so each default is defined once.
+// the form the setting is parsed from, so each default is defined once. Durations follow one
+// convention: 0s switches off the settings that can be off (CACHE_TTL, DRAIN_DELAY, BATCH_IDLE),
+// none is negative; the packages' Options take zero as "the default", so the wiring maps a
+// setting's 0s to the Option's "none" where they differ (batchIdle).
 type setting struct {
 	env, flag, def, help string
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg strin
 	if trimmed[0] != '{' || json.Unmarshal(trimmed, &fields) != nil {
 		return nil, "the request body is not a JSON object"
 	}
-	if msg := checkKeys(trimmed, len(fields)); msg != "" {
+	if msg := checkKeys(trimmed, fields); msg != "" {
 		return nil, msg
 	}
 	for name, want := range map[string]byte{"query": '"', "operationName": '"', "variables": '{', "extensions": '{'} {
@@ -123,39 +124,70 @@ func checkRequestJSON(body []byte) (fields map[string]json.RawMessage, msg strin
 	return fields, ""
 }
 
-// checkKeys refuses a body (a valid JSON object with distinct decoded keys) whose top-level keys
-// repeat or spell a GraphQL-over-HTTP field in another case. Keys are compared decoded, as both
-// readers see them ("\u0071uery" is "query").
-func checkKeys(obj []byte, distinct int) string {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	_, _ = dec.Token() // '{'
-	seen := make(map[string]bool, distinct)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "the request body is not a JSON object"
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			for _, f := range requestFields {
-				if strings.EqualFold(key, f) {
-					return "the request body names " + f + " more than once"
-				}
-			}
-			return "the request body repeats a key"
-		}
-		seen[key] = true
+// checkKeys refuses a body (a valid JSON object, decoded into fields) whose top-level keys repeat
+// or spell a GraphQL-over-HTTP field in another case. Keys are compared decoded, as both readers
+// see them ("\u0071uery" is "query"). A near miss shows among the decoded keys; a repeat as more
+// members than keys, counted without decoding anything, so a well-formed body costs no allocation
+// here.
+func checkKeys(obj []byte, fields map[string]json.RawMessage) string {
+	for key := range fields {
 		for _, f := range requestFields {
 			if key != f && strings.EqualFold(key, f) {
 				return "the request body has a key that differs from " + f + " only in case; GraphQL-over-HTTP fields are spelt exactly"
 			}
 		}
+	}
+	if topLevelMembers(obj) == len(fields) {
+		return ""
+	}
+	// Some key repeats: name it if it is a GraphQL-over-HTTP field (a rare, refused body, so it
+	// may be decoded again).
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	_, _ = dec.Token() // '{'
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		key, _ := tok.(string)
+		if seen[key] && slices.Contains(requestFields, key) {
+			return "the request body names " + key + " more than once"
+		}
+		seen[key] = true
 		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "the request body is not a JSON object"
+		if dec.Decode(&skip) != nil {
+			break
 		}
 	}
-	return ""
+	return "the request body repeats a key"
+}
+
+// topLevelMembers counts the members of a valid JSON object: the colons outside strings at its
+// first level.
+func topLevelMembers(obj []byte) int {
+	n, depth, inString := 0, 0, false
+	for i := 0; i < len(obj); i++ {
+		c := obj[i]
+		switch {
+		case inString:
+			switch c {
+			case '\\':
+				i++ // the escaped byte
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ':' && depth == 1:
+			n++
+		}
+	}
+	return n
 }
 
 // checkQueryParams refuses a GET request that names a GraphQL-over-HTTP parameter twice: the
