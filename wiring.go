@@ -206,18 +206,13 @@ func (gw *gateway) tracing(ctx context.Context, getenv func(string) string, logg
 
 // platformClient is the client of the platform and, with REDIS_URL, the shared tier it uses.
 func (gw *gateway) platformClient(cfg config, baseURL string, tracerProvider trace.TracerProvider, m *telemetry.Metrics, logger *slog.Logger) (*bentley.Client, *sharedstate.Tier, error) {
-	// The shared tier: opened before the client, which publishes hold-offs through it, and told
-	// of the client afterwards for the hold-offs other replicas publish.
+	// The shared tier: opened before the client, which publishes hold-offs through it; the client
+	// then subscribes to the hold-offs other replicas publish.
 	var tier *sharedstate.Tier
 	var err error
-	var holdOff func(string, time.Time)
 	clientOpts := []bentley.Option{}
 	if cfg.redisURL != "" {
-		tier, err = sharedstate.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m, func(scope string, until time.Time) {
-			if holdOff != nil {
-				holdOff(scope, until)
-			}
-		})
+		tier, err = sharedstate.Open(cfg.redisURL, cfg.redisTimeout, cfg.sharedValueBytes(), logger, m)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -241,7 +236,9 @@ func (gw *gateway) platformClient(cfg config, baseURL string, tracerProvider tra
 	if err != nil {
 		return nil, nil, err
 	}
-	holdOff = client.HoldOff
+	if tier != nil {
+		tier.OnHoldOff(client.HoldOff)
+	}
 	return client, tier, nil
 }
 

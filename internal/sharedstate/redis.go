@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,7 +35,7 @@ type Tier struct {
 	prefix   string
 	logger   *slog.Logger
 	observer Observer
-	onHold   func(scope string, until time.Time)
+	onHold   atomic.Pointer[func(scope string, until time.Time)]
 
 	mu   sync.Mutex
 	up   bool
@@ -59,15 +60,15 @@ const probeInterval = time.Second
 //
 // Open does not wait for Redis: a gateway starts and serves without it, and the tier comes up
 // when a probe first succeeds. maxValue is the largest value the gateway stores (larger ones are
-// read only up to it, and missed). onHoldOff receives every hold-off another replica publishes.
-func Open(rawURL string, timeout time.Duration, maxValue int64, logger *slog.Logger, observer Observer, onHoldOff func(string, time.Time)) (*Tier, error) {
+// read only up to it, and missed). OnHoldOff subscribes to the hold-offs replicas publish.
+func Open(rawURL string, timeout time.Duration, maxValue int64, logger *slog.Logger, observer Observer) (*Tier, error) {
 	client, err := newClient(rawURL, timeout)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &Tier{client: client, timeout: timeout, maxValue: maxValue, prefix: "itwin-gateway:", logger: logger,
-		observer: observer, onHold: onHoldOff, stop: cancel, done: make(chan struct{})}
+		observer: observer, stop: cancel, done: make(chan struct{})}
 	if observer != nil {
 		observer.SharedTierUp(false)
 	}
@@ -245,10 +246,11 @@ func (t *Tier) listen(ctx context.Context) {
 			}
 			scope, ms, found := strings.Cut(msg.Payload, " ")
 			n, err := strconv.ParseInt(ms, 10, 64)
-			if !found || err != nil || t.onHold == nil || len(scope) > maxHoldOffScope {
+			onHold := t.onHold.Load()
+			if !found || err != nil || onHold == nil || len(scope) > maxHoldOffScope {
 				continue
 			}
-			t.onHold(scope, time.UnixMilli(n))
+			(*onHold)(scope, time.UnixMilli(n))
 		}
 	}
 }
@@ -284,6 +286,10 @@ func (t *Tier) Set(ctx context.Context, key string, value []byte, ttl time.Durat
 		t.failed("set", err)
 	}
 }
+
+// OnHoldOff makes fn receive every hold-off any replica publishes from now on (this one's
+// included), replacing an earlier subscriber: the platform client, once it exists.
+func (t *Tier) OnHoldOff(fn func(scope string, until time.Time)) { t.onHold.Store(&fn) }
 
 // PublishHoldOff tells every replica (this one included) that scope must wait until until.
 func (t *Tier) PublishHoldOff(scope string, until time.Time) {

@@ -64,7 +64,7 @@ func redisForBench(b *testing.B) string {
 //
 //	go test -run '^$' -bench SharedTier ./internal/sharedstate/
 func BenchmarkSharedTier(b *testing.B) {
-	tier, err := Open(redisForBench(b), time.Second, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)), nil, nil)
+	tier, err := Open(redisForBench(b), time.Second, 1<<20, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
