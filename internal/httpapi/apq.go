@@ -12,6 +12,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
 
 // persistedQueries serves Apollo's automatic persisted queries: a client sends a query's SHA-256,
@@ -20,7 +21,7 @@ import (
 // and validated (MutateOperationContext runs after validation), in a cache bounded in bytes, so
 // invalid or oversized documents never take memory beyond their own request.
 type persistedQueries struct {
-	cache *sizedLRU[string]
+	cache *sharedstate.LRU[string]
 	// shared, when set, is the store replicas share (Redis): a query registered on one replica is
 	// served by all of them. Entries live for sharedTTL.
 	shared    bentley.SharedStore
@@ -28,7 +29,7 @@ type persistedQueries struct {
 }
 
 func newPersistedQueries(maxEntries int, maxBytes int64) persistedQueries {
-	return persistedQueries{cache: newSizedLRU[string](maxEntries, maxBytes)}
+	return persistedQueries{cache: sharedstate.NewLRU[string](maxEntries, maxBytes)}
 }
 
 var _ interface {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -27,7 +28,7 @@ import (
 type documentLimit struct {
 	maxTokens, maxDepth, maxAliases, maxFields int
 	introspection                              bool
-	verdicts                                   *sizedLRU[*gqlerror.Error]
+	verdicts                                   *sharedstate.LRU[*gqlerror.Error]
 }
 
 // verdictEntries bounds the remembered verdicts: 32-byte keys and a pointer each.
@@ -37,7 +38,7 @@ func newDocumentLimit(l graph.Limits, introspection bool) documentLimit {
 	return documentLimit{
 		maxTokens: l.MaxTokens, maxDepth: l.MaxDepth, maxAliases: l.MaxAliases, maxFields: l.MaxComplexity,
 		introspection: introspection,
-		verdicts:      newSizedLRU[*gqlerror.Error](verdictEntries, verdictEntries*64),
+		verdicts:      sharedstate.NewLRU[*gqlerror.Error](verdictEntries, verdictEntries*64),
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/auth"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
@@ -194,9 +195,9 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	queries := newSizedLRU[*ast.QueryDocument](queryCacheSize, opts.QueryCacheBytes)
+	queries := sharedstate.NewLRU[*ast.QueryDocument](queryCacheSize, opts.QueryCacheBytes)
 	maxTokens := int64(opts.Limits.MaxTokens)
-	queries.cost = func(q string, _ *ast.QueryDocument) int64 {
+	queries.Cost = func(q string, _ *ast.QueryDocument) int64 {
 		return int64(len(q)) + min(astBytesPerQueryByte*int64(len(q)), ASTBytesPerToken*maxTokens)
 	}
 	srv.SetQueryCache(queries)
@@ -204,7 +205,7 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 	// only the first time. Stored once validated, bounded in entries and bytes.
 	apq := newPersistedQueries(opts.APQCacheSize, opts.APQCacheBytes)
 	apq.shared, apq.sharedTTL = opts.Shared, opts.SharedAPQTTL
-	apq.cache.cost = func(hash, q string) int64 { return int64(len(hash) + len(q)) }
+	apq.cache.Cost = func(hash, q string) int64 { return int64(len(hash) + len(q)) }
 	srv.Use(apq)
 	// The document check before validation: it is linear, and it keeps fragment bombs from
 	// gqlparser's validation and gqlgen's complexity walk, introspection included.

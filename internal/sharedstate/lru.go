@@ -1,4 +1,4 @@
-package httpapi
+package sharedstate
 
 import (
 	"container/list"
@@ -6,15 +6,15 @@ import (
 	"sync"
 )
 
-// sizedLRU is a least-recently-used cache bounded by entries and by an estimate of the bytes it
+// LRU is a least-recently-used cache bounded by entries and by an estimate of the bytes it
 // holds, so what it keeps is bounded by configuration, not by traffic: a thousand distinct 1 MB
 // documents cannot pin a gigabyte. It implements gqlgen's graphql.Cache. hashicorp/golang-lru
 // (behind gqlgen's own lru) bounds the number of entries, not their bytes, hence these sixty lines.
-type sizedLRU[V any] struct {
+type LRU[V any] struct {
 	maxEntries int
 	maxBytes   int64
-	// cost estimates the bytes an entry holds; the key's length when nil.
-	cost func(key string, v V) int64
+	// Cost estimates the bytes an entry holds; the key's length when nil. Set it before use.
+	Cost func(key string, v V) int64
 
 	mu    sync.Mutex
 	bytes int64
@@ -22,23 +22,24 @@ type sizedLRU[V any] struct {
 	items map[string]*list.Element
 }
 
-type sizedEntry[V any] struct {
+type lruEntry[V any] struct {
 	key  string
 	v    V
 	cost int64
 }
 
-func newSizedLRU[V any](maxEntries int, maxBytes int64) *sizedLRU[V] {
-	return &sizedLRU[V]{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+// NewLRU returns an LRU of at most maxEntries entries and maxBytes estimated bytes.
+func NewLRU[V any](maxEntries int, maxBytes int64) *LRU[V] {
+	return &LRU[V]{maxEntries: maxEntries, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}}
 }
 
 // Get returns the value for key and marks it recently used.
-func (c *sizedLRU[V]) Get(_ context.Context, key string) (V, bool) {
+func (c *LRU[V]) Get(_ context.Context, key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
 		c.order.MoveToFront(el)
-		return el.Value.(*sizedEntry[V]).v, true
+		return el.Value.(*lruEntry[V]).v, true
 	}
 	var zero V
 	return zero, false
@@ -46,10 +47,10 @@ func (c *sizedLRU[V]) Get(_ context.Context, key string) (V, bool) {
 
 // Add keeps value under key, evicting the least recently used entries until both bounds hold.
 // An entry larger than the byte bound on its own is not kept.
-func (c *sizedLRU[V]) Add(_ context.Context, key string, value V) {
+func (c *LRU[V]) Add(_ context.Context, key string, value V) {
 	cost := int64(len(key))
-	if c.cost != nil {
-		cost = c.cost(key, value)
+	if c.Cost != nil {
+		cost = c.Cost(key, value)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,22 +60,22 @@ func (c *sizedLRU[V]) Add(_ context.Context, key string, value V) {
 	if cost > c.maxBytes {
 		return
 	}
-	c.items[key] = c.order.PushFront(&sizedEntry[V]{key: key, v: value, cost: cost})
+	c.items[key] = c.order.PushFront(&lruEntry[V]{key: key, v: value, cost: cost})
 	c.bytes += cost
 	for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
 		c.remove(c.order.Back())
 	}
 }
 
-func (c *sizedLRU[V]) remove(el *list.Element) {
-	e := el.Value.(*sizedEntry[V])
+func (c *LRU[V]) remove(el *list.Element) {
+	e := el.Value.(*lruEntry[V])
 	c.order.Remove(el)
 	delete(c.items, e.key)
 	c.bytes -= e.cost
 }
 
 // Bytes reports the estimated bytes held.
-func (c *sizedLRU[V]) Bytes() int64 {
+func (c *LRU[V]) Bytes() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.bytes
