@@ -10,7 +10,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
@@ -18,18 +17,13 @@ import (
 // persistedQueries serves Apollo's automatic persisted queries: a client sends a query's SHA-256,
 // and the query itself only when the server does not know the hash yet. gqlgen's own extension
 // stores every query it is sent before parsing it; this one stores a query only once it has parsed
-// and validated (MutateOperationContext runs after validation), in a cache bounded in bytes, so
+// and validated (MutateOperationContext runs after validation), in a store bounded in bytes, so
 // invalid or oversized documents never take memory beyond their own request.
 type persistedQueries struct {
-	cache *sharedstate.LRU[string]
-	// shared, when set, is the store replicas share (Redis): a query registered on one replica is
-	// served by all of them. Entries live for sharedTTL.
-	shared    bentley.SharedStore
-	sharedTTL time.Duration
-}
-
-func newPersistedQueries(maxEntries int, maxBytes int64) persistedQueries {
-	return persistedQueries{cache: sharedstate.NewLRU[string](maxEntries, maxBytes)}
+	// store holds the queries by hash: in memory, or in memory in front of the store replicas
+	// share (Redis), so a query registered on one replica is served by all of them.
+	store sharedstate.Store
+	ttl   time.Duration
 }
 
 var _ interface {
@@ -65,20 +59,13 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 		return err
 	}
 	if params.Query == "" {
-		q, found := p.cache.Get(ctx, hash)
-		if !found && p.shared != nil {
-			// Registered on another replica: the stored text must still hash to the name it is
-			// stored under, so a tampered store cannot swap a query.
-			if raw, ok := p.shared.Get(ctx, "apq:"+hash); ok {
-				if sum := sha256.Sum256(raw); hex.EncodeToString(sum[:]) == hash {
-					q, found = string(raw), true
-				}
-			}
-		}
-		if !found {
+		// The stored text must still hash to the name it is stored under, so a tampered store
+		// (another replica's Redis, say) cannot swap a query.
+		raw, found := p.store.Get(ctx, "apq:"+hash)
+		if sum := sha256.Sum256(raw); !found || hex.EncodeToString(sum[:]) != hash {
 			return graph.CodedError(graph.CodePersistedQueryNotFound, "PersistedQueryNotFound")
 		}
-		params.Query = q
+		params.Query = string(raw)
 		return nil
 	}
 	sum := sha256.Sum256([]byte(params.Query))
@@ -91,11 +78,8 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 // MutateOperationContext stores a query sent with its hash, now that it has parsed and validated.
 func (p persistedQueries) MutateOperationContext(ctx context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	if hash, ok, _ := apqHash(rc.Extensions); ok {
-		if _, known := p.cache.Get(ctx, hash); !known {
-			p.cache.Add(ctx, hash, rc.RawQuery)
-			if p.shared != nil {
-				p.shared.Set(ctx, "apq:"+hash, []byte(rc.RawQuery), p.sharedTTL)
-			}
+		if _, known := p.store.Get(ctx, "apq:"+hash); !known {
+			p.store.Set(ctx, "apq:"+hash, []byte(rc.RawQuery), p.ttl)
 		}
 	}
 	return nil

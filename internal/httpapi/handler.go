@@ -203,9 +203,11 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 	srv.SetQueryCache(queries)
 	// Apollo's automatic persisted queries: a client sends a query's hash, and the query itself
 	// only the first time. Stored once validated, bounded in entries and bytes.
-	apq := newPersistedQueries(opts.APQCacheSize, opts.APQCacheBytes)
-	apq.shared, apq.sharedTTL = opts.Shared, opts.SharedAPQTTL
-	apq.cache.Cost = func(hash, q string) int64 { return int64(len(hash) + len(q)) }
+	var apq persistedQueries
+	apq.store = sharedstate.NewMemory(opts.APQCacheSize, opts.APQCacheBytes)
+	if opts.Shared != nil {
+		apq.store, apq.ttl = sharedstate.Tiered{Local: apq.store, Shared: opts.Shared, LocalTTL: opts.SharedAPQTTL}, opts.SharedAPQTTL
+	}
 	srv.Use(apq)
 	// The document check before validation: it is linear, and it keeps fragment bombs from
 	// gqlparser's validation and gqlgen's complexity walk, introspection included.

@@ -1,7 +1,8 @@
-// Package sharedstate is the state replicas share through Redis: the APQ store, the response
-// cache's second tier and rate-limit hold-offs. It never takes the gateway down: every call is
-// bounded by a short timeout, and once Redis fails the tier reports itself down and answers
-// misses at once, without network, until a background probe finds Redis again.
+// The Redis tier of the shared state: the APQ store, the response cache's second tier and
+// rate-limit hold-offs. It never takes the gateway down: every call is bounded by a short
+// timeout, and once Redis fails the tier reports itself down and answers misses at once, without
+// network, until a background probe finds Redis again.
+
 package sharedstate
 
 import (
