@@ -11,12 +11,14 @@ import (
 // the packages of the module it may import. A package missing from the table may import nothing
 // of the module; "x/..." allows x and everything below it.
 var allowedImports = map[string][]string{
-	"":                          {"internal/...", "graph", "bentley", "bentley/emulator"},
-	"internal/httpapi":          {"graph", "internal/auth", "internal/sharedstate", "internal/telemetry", "internal/httpapi/graphiql", "bentley"},
-	"internal/telemetry":        {"graph"},
-	"graph":                     {"bentley", "graph/model", "graph/subgraph"},
-	"graph/subgraph":            {"graph/model"},
-	"cmd/loadtest":              {"bentley", "bentley/emulator"},
+	"":                   {"internal/...", "graph", "bentley", "bentley/emulator"},
+	"internal/httpapi":   {"graph", "internal/auth", "internal/sharedstate", "internal/telemetry", "internal/httpapi/graphiql", "bentley"},
+	"internal/telemetry": {"graph"},
+	"graph":              {"bentley", "graph/model", "graph/subgraph"},
+	"graph/subgraph":     {"graph/model"},
+	"cmd/loadtest":       {"bentley", "bentley/emulator"},
+	// The tests' fixtures may use anything; only test files may import them (checked below).
+	"internal/testenv":          {"internal/...", "graph", "bentley", "bentley/emulator"},
 	"examples/supergraph/notes": {},
 	// The notes subgraph of the supergraph example runs on the emulator's demo data.
 	"examples/supergraph/notes-server": {"examples/supergraph/notes", "bentley/emulator"},
@@ -52,6 +54,10 @@ func TestImportsFollowTheLayout(t *testing.T) {
 				continue
 			}
 			dep := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+			if dep == "internal/testenv" {
+				t.Errorf("%s imports internal/testenv outside its tests", pkg)
+				continue
+			}
 			if !allowed(pkg, dep) {
 				name := pkg
 				if name == "" {

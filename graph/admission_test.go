@@ -17,6 +17,7 @@ import (
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
 	"github.com/itwin-graphql/gateway/internal/telemetry"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // slowBody opens a connection and sends a POST whose body never finishes: it announces size
@@ -62,8 +63,8 @@ func slowBody(t *testing.T, addr string, size int, interval time.Duration, stop 
 // 64 connections that send their bodies a byte every half second hold no execution slot: other
 // callers are answered while every one of them is still sending.
 func TestSlowBodiesHoldNoSlots(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.BodyReadTimeout = time.Minute })
-	addr := strings.TrimPrefix(e.url, "http://")
+	e := testenv.New(t, func(o *httpapi.Options) { o.BodyReadTimeout = time.Minute })
+	addr := strings.TrimPrefix(e.URL, "http://")
 	stop := make(chan struct{})
 	var started sync.WaitGroup
 	var answered []<-chan int
@@ -73,11 +74,11 @@ func TestSlowBodiesHoldNoSlots(t *testing.T) {
 	}
 	started.Wait()
 	// Every slow request has reached the server before the victims go.
-	eventually(t, "the server reads all 64 slow requests", func() bool { return e.requests.Load() >= httpapi.DefaultMaxInFlight })
+	testenv.Eventually(t, "the server reads all 64 slow requests", func() bool { return e.Requests.Load() >= httpapi.DefaultMaxInFlight })
 	for i := 0; i < 8; i++ {
-		resp := e.query(t, e.show.Token, "{ me { id } }", nil)
-		if resp.status != 200 || len(resp.Errors) > 0 {
-			t.Fatalf("victim %d beside 64 slow bodies: %d %+v", i, resp.status, resp.Errors)
+		resp := e.Query(t, e.Show.Token, "{ me { id } }", nil)
+		if resp.Status != 200 || len(resp.Errors) > 0 {
+			t.Fatalf("victim %d beside 64 slow bodies: %d %+v", i, resp.Status, resp.Errors)
 		}
 	}
 	for i, ch := range answered {
@@ -92,8 +93,8 @@ func TestSlowBodiesHoldNoSlots(t *testing.T) {
 
 // A body slower than its deadline gets 408, and the bytes it held go back to the budget.
 func TestBodyReadDeadline(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.BodyReadTimeout = 300 * time.Millisecond })
-	addr := strings.TrimPrefix(e.url, "http://")
+	e := testenv.New(t, func(o *httpapi.Options) { o.BodyReadTimeout = 300 * time.Millisecond })
+	addr := strings.TrimPrefix(e.URL, "http://")
 	stop := make(chan struct{})
 	defer close(stop)
 	var started sync.WaitGroup
@@ -112,30 +113,30 @@ func TestBodyReadDeadline(t *testing.T) {
 // The bytes of bodies held at once are bounded: past the budget a body gets 503 OVERLOADED,
 // and once the holder is gone the budget serves again.
 func TestBodyBudget(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) {
+	e := testenv.New(t, func(o *httpapi.Options) {
 		o.BodyBufferBytes = 64 << 10
 		o.BodyReadTimeout = time.Minute
 	})
 	// The holder has sent 50 KB of a 63 KB body, which has taken all but 1 KB of the budget.
-	c, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
+	c, err := net.Dial("tcp", strings.TrimPrefix(e.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	fmt.Fprintf(c, "POST /graphql HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"query\":\"%s", 63<<10, strings.Repeat(" ", 50<<10))
 	padded := "{ me { id } }" + strings.Repeat(" ", 2048)
-	eventually(t, "the holder has taken the budget", func() bool {
-		resp, err := e.post(e.show.Token, padded, nil)
-		return err == nil && resp.status == 503 && len(resp.Errors) == 1 && resp.Errors[0].code() == graph.CodeOverloaded
+	testenv.Eventually(t, "the holder has taken the budget", func() bool {
+		resp, err := e.Post(e.Show.Token, padded, nil)
+		return err == nil && resp.Status == 503 && len(resp.Errors) == 1 && resp.Errors[0].Code() == graph.CodeOverloaded
 	})
 	// A small body still fits.
-	if resp := e.query(t, e.show.Token, "{ me { id } }", nil); resp.status != 200 {
-		t.Errorf("a small body beside the holder: %d %+v", resp.status, resp.Errors)
+	if resp := e.Query(t, e.Show.Token, "{ me { id } }", nil); resp.Status != 200 {
+		t.Errorf("a small body beside the holder: %d %+v", resp.Status, resp.Errors)
 	}
 	c.Close()
-	eventually(t, "the budget is given back", func() bool {
-		resp, err := e.post(e.show.Token, padded, nil)
-		return err == nil && resp.status == 200
+	testenv.Eventually(t, "the budget is given back", func() bool {
+		resp, err := e.Post(e.Show.Token, padded, nil)
+		return err == nil && resp.Status == 200
 	})
 }
 
@@ -143,14 +144,14 @@ func TestBodyBudget(t *testing.T) {
 // the next free slots, as the per-caller share says, while the first caller's wait.
 func TestInFlightSharePerCaller(t *testing.T) {
 	// No dedup: each of the noisy caller's requests makes its own platform call.
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second), bentley.WithDedup(false)}, func(o *httpapi.Options) {
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second), bentley.WithDedup(false)}, func(o *httpapi.Options) {
 		o.MaxInFlight = 4
 		o.MaxInFlightPerCaller = 2
 	})
 	// Every platform call takes 600 ms, and the noisy caller keeps 40 requests queued: in arrival
 	// order, a request would wait behind them past the 2 s it may.
-	e.emu.SetLatency(600 * time.Millisecond)
-	users := e.emu.DemoUsers()
+	e.Emu.SetLatency(600 * time.Millisecond)
+	users := e.Emu.DemoUsers()
 	noisy, quiet := users[0].Token, users[1].Token
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -164,19 +165,19 @@ func TestInFlightSharePerCaller(t *testing.T) {
 					return
 				default:
 				}
-				_, _ = e.post(noisy, fmt.Sprintf("query Noisy%d { me { id } }", i), nil)
+				_, _ = e.Post(noisy, fmt.Sprintf("query Noisy%d { me { id } }", i), nil)
 			}
 		}()
 	}
-	eventually(t, "the noisy caller holds every slot", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 4 })
+	testenv.Eventually(t, "the noisy caller holds every slot", func() bool { return e.Emu.Calls(emulator.EndpointMe) >= 4 })
 	var refused atomic.Int32
 	var quietWG sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		quietWG.Add(1)
 		go func() {
 			defer quietWG.Done()
-			resp, err := e.post(quiet, fmt.Sprintf("query Quiet%d { me { id } }", i), nil)
-			if err != nil || resp.status != 200 || len(resp.Errors) > 0 {
+			resp, err := e.Post(quiet, fmt.Sprintf("query Quiet%d { me { id } }", i), nil)
+			if err != nil || resp.Status != 200 || len(resp.Errors) > 0 {
 				refused.Add(1)
 			}
 		}()
@@ -186,29 +187,29 @@ func TestInFlightSharePerCaller(t *testing.T) {
 	if n := refused.Load(); n > 0 {
 		t.Errorf("%d of the quiet caller's 4 requests failed beside a noisy caller", n)
 	}
-	e.emu.SetLatency(0)
+	e.Emu.SetLatency(0)
 	wg.Wait()
 }
 
 // A request whose platform call waits out a 429's Retry-After gives its execution slot back
 // while it sleeps: with one slot, another caller's request is answered first.
 func TestHoldOffSleepGivesTheSlotBack(t *testing.T) {
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 1 })
-	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2", Times: 1})
-	users := e.emu.DemoUsers()
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 1 })
+	e.Emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2", Times: 1})
+	users := e.Emu.DemoUsers()
 	order := make(chan string, 2)
 	go func() {
-		resp, err := e.post(users[0].Token, "query Sleeper { me { id } }", nil)
-		if err != nil || resp.status != 200 || len(resp.Errors) > 0 {
-			order <- fmt.Sprintf("sleeper failed: %v %d %+v", err, resp.status, resp.Errors)
+		resp, err := e.Post(users[0].Token, "query Sleeper { me { id } }", nil)
+		if err != nil || resp.Status != 200 || len(resp.Errors) > 0 {
+			order <- fmt.Sprintf("sleeper failed: %v %d %+v", err, resp.Status, resp.Errors)
 			return
 		}
 		order <- "sleeper"
 	}()
-	eventually(t, "the first request got its 429", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 1 })
-	resp := e.query(t, users[1].Token, "query Other { me { id } }", nil)
-	if resp.status != 200 || len(resp.Errors) > 0 {
-		t.Fatalf("the other caller: %d %+v", resp.status, resp.Errors)
+	testenv.Eventually(t, "the first request got its 429", func() bool { return e.Emu.Calls(emulator.EndpointMe) >= 1 })
+	resp := e.Query(t, users[1].Token, "query Other { me { id } }", nil)
+	if resp.Status != 200 || len(resp.Errors) > 0 {
+		t.Fatalf("the other caller: %d %+v", resp.Status, resp.Errors)
 	}
 	order <- "other"
 	if first := <-order; first != "other" {
@@ -231,31 +232,31 @@ func (g *gauges) Queued(d int)                        { g.queued.Add(int64(d)) }
 // place: with two places held, three more requests are queued, not in flight.
 func TestInFlightAndQueuedGauges(t *testing.T) {
 	obs := &gauges{}
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) {
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) {
 		o.MaxInFlight = 2
 		o.Observer = obs
 	})
-	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
-	users := e.emu.DemoUsers()
+	e.Emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	users := e.Emu.DemoUsers()
 	for i := 0; i < 5; i++ {
-		go func() { _, _ = e.post(users[i%2].Token, fmt.Sprintf("query Hang%d { me { id } }", i), nil) }()
+		go func() { _, _ = e.Post(users[i%2].Token, fmt.Sprintf("query Hang%d { me { id } }", i), nil) }()
 	}
-	eventually(t, "two requests execute and three wait", func() bool { return obs.inFlight.Load() == 2 && obs.queued.Load() == 3 })
-	e.emu.Close() // release the held requests
-	eventually(t, "the gauges return to zero", func() bool { return obs.inFlight.Load() == 0 && obs.queued.Load() == 0 })
+	testenv.Eventually(t, "two requests execute and three wait", func() bool { return obs.inFlight.Load() == 2 && obs.queued.Load() == 3 })
+	e.Emu.Close() // release the held requests
+	testenv.Eventually(t, "the gauges return to zero", func() bool { return obs.inFlight.Load() == 0 && obs.queued.Load() == 0 })
 }
 
 // A compressed request body is an unsupported media type, not a malformed request.
 func TestEncodedBodiesAre415(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	for _, enc := range []string{"gzip", "br", "deflate, gzip"} {
-		resp, answer := e.send(t, "POST", "", "application/json", "", "\x1f\x8b\x08\x00 not really gzip", "Content-Encoding", enc)
-		got := decodeAnswer(t, resp, answer)
-		if got.status != http.StatusUnsupportedMediaType || len(got.Errors) != 1 || got.Errors[0].code() != graph.CodeBadRequest {
-			t.Errorf("Content-Encoding %s: %d %+v, want 415", enc, got.status, got.Errors)
+		resp, answer := e.Send(t, "POST", "", "application/json", "", "\x1f\x8b\x08\x00 not really gzip", "Content-Encoding", enc)
+		got := testenv.DecodeAnswer(t, resp, answer)
+		if got.Status != http.StatusUnsupportedMediaType || len(got.Errors) != 1 || got.Errors[0].Code() != graph.CodeBadRequest {
+			t.Errorf("Content-Encoding %s: %d %+v, want 415", enc, got.Status, got.Errors)
 		}
 	}
-	if resp := e.sendParams(t, map[string]any{"query": "{ me { id } }"}, "Content-Encoding", "identity"); resp.status != 200 {
-		t.Errorf("Content-Encoding identity: %d", resp.status)
+	if resp := e.SendParams(t, map[string]any{"query": "{ me { id } }"}, "Content-Encoding", "identity"); resp.Status != 200 {
+		t.Errorf("Content-Encoding identity: %d", resp.Status)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 func randomUUID() string {
@@ -35,22 +36,22 @@ func TestRetriesSpendTheRequestBudget(t *testing.T) {
 	// A platform answering 503 to everything: 60 calls with 2 retries each would be 180 attempts.
 	// The request's budget of 100 counts retries too. (The process-wide budget is opened wide
 	// here, so that only the request's budget binds.)
-	e := newEnvWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(1)},
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(1)},
 		withLimits(graph.Limits{CallBudget: 100}))
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
-	resp := e.query(t, e.show.Token, wideQuery(60), nil)
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
+	resp := e.Query(t, e.Show.Token, wideQuery(60), nil)
 	if len(resp.Errors) == 0 {
 		t.Fatal("no errors against a platform answering 503")
 	}
-	if n := e.emu.TotalCalls(); n > 100 {
+	if n := e.Emu.TotalCalls(); n > 100 {
 		t.Errorf("%d upstream attempts for one request; its budget is 100, retries included", n)
 	}
 }
 
 func TestRetryStormAddsAFifth(t *testing.T) {
 	// Dedup off, so every query makes its own four first attempts.
-	e := newEnvWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(bentley.DefaultRetryRatio), bentley.WithDedup(false)})
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(bentley.DefaultRetryRatio), bentley.WithDedup(false)})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
 	start := time.Now()
 	var wg sync.WaitGroup
 	const callers, queries = 10, 10
@@ -60,7 +61,7 @@ func TestRetryStormAddsAFifth(t *testing.T) {
 			defer wg.Done()
 			for q := 0; q < queries; q++ {
 				// Four independent reads, each awaited by its own field: four first attempts.
-				if _, err := e.post(e.show.Token, wideQuery(4), nil); err != nil {
+				if _, err := e.Post(e.Show.Token, wideQuery(4), nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -69,7 +70,7 @@ func TestRetryStormAddsAFifth(t *testing.T) {
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	first := callers * queries * 4
-	retries := e.emu.TotalCalls() - first
+	retries := e.Emu.TotalCalls() - first
 	// A fifth of the first attempts, plus the floor: 10 saved up and 10 a second.
 	allowed := int(0.2*float64(first)) + 10 + int(10*elapsed) + 1
 	if retries > allowed || retries < 0 {
@@ -79,17 +80,17 @@ func TestRetryStormAddsAFifth(t *testing.T) {
 }
 
 func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
-	e := newEnvWith(t, []bentley.Option{bentley.WithMaxConcurrency(128), bentley.WithMaxConcurrencyPerCaller(32), bentley.WithTimeout(5 * time.Second)})
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithMaxConcurrency(128), bentley.WithMaxConcurrencyPerCaller(32), bentley.WithTimeout(5 * time.Second)})
 	// A slow platform: the noisy caller's calls then spend their time waiting, not burning CPU,
 	// so what the quiet caller measures is slots, not a busy machine. Starved of slots, it would
 	// wait several extra rounds of 200 ms.
-	e.emu.SetLatency(200 * time.Millisecond)
-	vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID}
+	e.Emu.SetLatency(200 * time.Millisecond)
+	vars := map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID}
 	quiet := func(n int) time.Duration {
 		var took []time.Duration
 		for i := 0; i < n; i++ {
 			start := time.Now()
-			resp, err := e.post(e.show.Token, aggregationQuery, vars)
+			resp, err := e.Post(e.Show.Token, aggregationQuery, vars)
 			if err != nil || len(resp.Errors) > 0 {
 				t.Fatalf("quiet caller: %v %+v", err, resp.Errors)
 			}
@@ -104,8 +105,8 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 	// 1600 calls wanting slots, twelve rounds' worth of all 128 slots.
 	const noisyWorkers = 16
 	var noisyToken string
-	for _, u := range e.emu.DemoUsers() {
-		if u.Token != e.show.Token {
+	for _, u := range e.Emu.DemoUsers() {
+		if u.Token != e.Show.Token {
 			noisyToken = u.Token
 			break
 		}
@@ -122,13 +123,13 @@ func TestNoisyCallerLeavesSlotsForOthers(t *testing.T) {
 					return
 				default:
 				}
-				_, _ = e.post(noisyToken, wideQuery(100), nil)
+				_, _ = e.Post(noisyToken, wideQuery(100), nil)
 			}
 		}()
 	}
 	// The noisy caller holds its slots: a round of them has reached the platform.
-	from := e.emu.TotalCalls()
-	eventually(t, "the noisy caller's calls reach the platform", func() bool { return e.emu.TotalCalls() >= from+128 })
+	from := e.Emu.TotalCalls()
+	testenv.Eventually(t, "the noisy caller's calls reach the platform", func() bool { return e.Emu.TotalCalls() >= from+128 })
 	busy := quiet(7)
 	close(stop)
 	wg.Wait()

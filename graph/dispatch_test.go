@@ -12,6 +12,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // With a batch window of two seconds, every query whose keys lookahead can foresee still answers
@@ -19,10 +20,10 @@ import (
 func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 	const window = 2 * time.Second
 	// No idle gap: only known-batch dispatch can answer before the window closes.
-	e := newEnv(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 }, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
-	e.emu.SetLatency(50 * time.Millisecond) // well above the race detector's scheduling delays, so rounds read true
+	e := testenv.New(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 }, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
+	e.Emu.SetLatency(50 * time.Millisecond) // well above the race detector's scheduling delays, so rounds read true
 	var own []string
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		if u.Organization == "Contoso Engineering" && len(own) < 40 {
 			own = append(own, u.ID)
 		}
@@ -47,28 +48,28 @@ func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 		calls  map[string]int
 		rounds int
 	}{
-		{"the aggregation query", aggregationQuery, map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID},
+		{"the aggregation query", aggregationQuery, map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID},
 			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1, emulator.EndpointUserMember: 1, emulator.EndpointUsersByIDList: 1}, 1},
 		{"40 aliased user(id:) fields", aliases.String(), nil, map[string]int{emulator.EndpointUsersByIDList: 1}, 1},
 		{"sibling root fields share a batch", `query($it: ID!, $m: ID!, $x: ID!) { itwin(id: $it) { account { id } member(userId: $m) { user { id } } } u: users(ids: [$x]) { id } }`,
-			map[string]any{"it": e.show.ITwinID, "m": e.show.MemberID, "x": own[5]},
+			map[string]any{"it": e.Show.ITwinID, "m": e.Show.MemberID, "x": own[5]},
 			map[string]int{emulator.EndpointITwin: 1, emulator.EndpointITwinAccount: 1, emulator.EndpointUserMember: 1, emulator.EndpointUsersByIDList: 1}, 1},
 		{"20 iTwins by id and their creators: the iTwins' batch sends the creators", creators, nil,
 			map[string]int{emulator.EndpointITwin: 20, emulator.EndpointUsersByIDList: 1}, 2},
 		{"an iTwin's parent and its creator: each batch sends the next", `query($it: ID!) { itwin(id: $it) { parent { id } createdByUser { id } } }`,
-			map[string]any{"it": e.show.ITwinID}, map[string]int{emulator.EndpointITwin: 2, emulator.EndpointUsersByIDList: 1}, 2},
+			map[string]any{"it": e.Show.ITwinID}, map[string]int{emulator.EndpointITwin: 2, emulator.EndpointUsersByIDList: 1}, 2},
 		{"users(ids:) with 1500 ids", `query($ids: [ID!]!) { users(ids: $ids) { id } }`, map[string]any{"ids": ids},
 			map[string]int{emulator.EndpointUsersByIDList: 2}, 1},
 		{"a portfolio page: accounts, creators, teams and their profiles",
 			`query($acc: ID!) { itwins(first: 25, filter: {accountId: $acc}) { nodes { account { displayName } createdByUser { email } members(first: 10) { nodes { user { email } } } } } }`,
-			map[string]any{"acc": e.show.AccountID},
+			map[string]any{"acc": e.Show.AccountID},
 			map[string]int{emulator.EndpointITwins: 1, emulator.EndpointUserMembers: 25, emulator.EndpointITwinAccount: 1, emulator.EndpointUsersByIDList: 2}, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e.emu.Reset()
+			e.Emu.Reset()
 			start := time.Now()
-			resp := e.query(t, e.show.Token, c.query, c.vars)
+			resp := e.Query(t, e.Show.Token, c.query, c.vars)
 			took := time.Since(start)
 			if len(resp.Errors) > 0 {
 				t.Fatalf("errors %+v", resp.Errors)
@@ -77,7 +78,7 @@ func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 				t.Errorf("took %s: it waited for the %s window", took, window)
 			}
 			for ep, n := range c.calls {
-				if got := e.emu.Calls(ep); got != n {
+				if got := e.Emu.Calls(ep); got != n {
 					t.Errorf("%s: %d calls, want %d", ep, got, n)
 				}
 			}
@@ -85,13 +86,13 @@ func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 			for _, n := range c.calls {
 				total += n
 			}
-			if e.emu.TotalCalls() != total {
-				t.Errorf("%d calls in all, want %d", e.emu.TotalCalls(), total)
+			if e.Emu.TotalCalls() != total {
+				t.Errorf("%d calls in all, want %d", e.Emu.TotalCalls(), total)
 			}
-			if r := emulator.Rounds(e.emu.Requests()); r != c.rounds {
+			if r := emulator.Rounds(e.Emu.Requests()); r != c.rounds {
 				t.Errorf("%d rounds, want %d", r, c.rounds)
 			}
-			t.Logf("%s: %d calls in %d rounds", took.Round(time.Millisecond), e.emu.TotalCalls(), c.rounds)
+			t.Logf("%s: %d calls in %d rounds", took.Round(time.Millisecond), e.Emu.TotalCalls(), c.rounds)
 		})
 	}
 }
@@ -102,9 +103,9 @@ func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 const creatorsOfEntities = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ITwin { id createdByUser { id email } } } }`
 
 // resolveCreators sends creatorsOfEntities with reps and returns the entries and errors.
-func resolveCreators(t *testing.T, e *env, reps []map[string]any) ([]map[string]any, []gqlError) {
+func resolveCreators(t *testing.T, e *testenv.Gateway, reps []map[string]any) ([]map[string]any, []testenv.Error) {
 	t.Helper()
-	resp := e.query(t, e.show.Token, creatorsOfEntities, map[string]any{"reps": reps})
+	resp := e.Query(t, e.Show.Token, creatorsOfEntities, map[string]any{"reps": reps})
 	var out []map[string]any
 	if err := json.Unmarshal(resp.Data["_entities"], &out); err != nil || len(out) != len(reps) {
 		t.Fatalf("_entities: %v, %d entries for %d representations, %+v", err, len(out), len(reps), resp.Errors)
@@ -114,9 +115,9 @@ func resolveCreators(t *testing.T, e *env, reps []map[string]any) ([]map[string]
 
 // itwinReps returns n of the showcase caller's iTwins as entity representations, and a query
 // asking for the same iTwins' creators as aliased root fields.
-func itwinReps(t *testing.T, e *env, n int) (reps []map[string]any, roots string) {
+func itwinReps(t *testing.T, e *testenv.Gateway, n int) (reps []map[string]any, roots string) {
 	t.Helper()
-	list := e.query(t, e.show.Token, fmt.Sprintf(`{ itwins(first: %d) { nodes { id } } }`, n), nil)
+	list := e.Query(t, e.Show.Token, fmt.Sprintf(`{ itwins(first: %d) { nodes { id } } }`, n), nil)
 	var conn struct{ Nodes []struct{ ID string } }
 	if err := json.Unmarshal(list.Data["itwins"], &conn); err != nil || len(conn.Nodes) != n {
 		t.Fatalf("itwins: %v %+v", err, list.Errors)
@@ -144,7 +145,7 @@ func TestUnforeseenKeysGoAfterTheIdleGap(t *testing.T) {
 	splits := 0
 	const runs = 100
 	for range runs {
-		e.emu.Reset()
+		e.Emu.Reset()
 		start := time.Now()
 		got, errs := resolveCreators(t, e, reps)
 		took := time.Since(start)
@@ -154,10 +155,10 @@ func TestUnforeseenKeysGoAfterTheIdleGap(t *testing.T) {
 		if took > window/2 {
 			t.Fatalf("took %s: the creators waited for the %s cap", took, window)
 		}
-		if n := e.emu.Calls(emulator.EndpointITwin); n != 20 {
+		if n := e.Emu.Calls(emulator.EndpointITwin); n != 20 {
 			t.Errorf("%d iTwin GETs, want 20", n)
 		}
-		splits += e.emu.Calls(emulator.EndpointUsersByIDList) - 1
+		splits += e.Emu.Calls(emulator.EndpointUsersByIDList) - 1
 		for i, it := range got {
 			creator, _ := it["createdByUser"].(map[string]any)
 			if it["id"] != reps[i]["id"] || creator == nil || creator["email"] == "" {
@@ -180,7 +181,7 @@ func TestWithoutAnIdleGapUnforeseenKeysWaitForTheCap(t *testing.T) {
 	const window = 300 * time.Millisecond
 	e := subgraphEnv(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 })
 	reps, _ := itwinReps(t, e, 5)
-	e.emu.Reset()
+	e.Emu.Reset()
 	start := time.Now()
 	if _, errs := resolveCreators(t, e, reps); len(errs) > 0 {
 		t.Fatalf("errors %+v", errs)
@@ -188,7 +189,7 @@ func TestWithoutAnIdleGapUnforeseenKeysWaitForTheCap(t *testing.T) {
 	if took := time.Since(start); took < window {
 		t.Errorf("took %s, less than the %s cap, with no idle gap", took, window)
 	}
-	if calls := e.emu.Calls(emulator.EndpointUsersByIDList); calls != 1 {
+	if calls := e.Emu.Calls(emulator.EndpointUsersByIDList); calls != 1 {
 		t.Errorf("%d getbyidlist calls, want 1", calls)
 	}
 }
@@ -225,11 +226,11 @@ func TestIdleGapUnderCPULoad(t *testing.T) {
 	splits := 0
 	const runs = 40
 	for range runs {
-		e.emu.Reset()
+		e.Emu.Reset()
 		if _, errs := resolveCreators(t, e, reps); len(errs) > 0 {
 			t.Fatalf("errors %+v", errs)
 		}
-		splits += e.emu.Calls(emulator.EndpointUsersByIDList) - 1
+		splits += e.Emu.Calls(emulator.EndpointUsersByIDList) - 1
 	}
 	t.Logf("%d of %d queries split their creators' batch under CPU load", splits, runs)
 	if most := runs * maxSplitPercent / 100; splits > most {

@@ -7,6 +7,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // TestFaultsOnEachUpstreamAPI injects each kind of platform failure into each API the
@@ -45,21 +46,21 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 		for _, f := range faults {
 			t.Run(api.api+"/"+f.name, func(t *testing.T) {
 				t.Parallel()
-				e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(upstreamTimeout), bentley.WithRetries(2)},
+				e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(upstreamTimeout), bentley.WithRetries(2)},
 					func(o *httpapi.Options) { o.RequestTimeout = requestTimeout })
-				vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID}
+				vars := map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID}
 				fault := f.fault
 				fault.Endpoint = api.endpoint
-				e.emu.Inject(fault)
+				e.Emu.Inject(fault)
 
 				start := time.Now()
-				resp := e.query(t, e.show.Token, aggregationQuery, vars)
+				resp := e.Query(t, e.Show.Token, aggregationQuery, vars)
 				if took := time.Since(start); took > f.by {
 					t.Errorf("answer took %s, want at most %s", took, f.by)
 				}
 				var got aggregation
-				resp.field(t, "itwin", &got) // well-formed, with data
-				if (got.ID != e.show.ITwinID || got.DisplayName == "") && f.code != "RATE_LIMITED" {
+				resp.Field(t, "itwin", &got) // well-formed, with data
+				if (got.ID != e.Show.ITwinID || got.DisplayName == "") && f.code != "RATE_LIMITED" {
 					t.Fatalf("the iTwin itself was lost: %+v", got)
 				}
 				if f.code == "" {
@@ -76,13 +77,13 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 					}
 					for _, err := range resp.Errors {
 						wait, _ := err.Extensions["retryAfter"].(float64)
-						if err.code() != "RATE_LIMITED" || wait < 118 || wait > 120 {
+						if err.Code() != "RATE_LIMITED" || wait < 118 || wait > 120 {
 							t.Errorf("error %+v, want RATE_LIMITED with retryAfter 120", err)
 						}
 					}
 				} else {
-					err := resp.errorAt(api.path...)
-					if len(resp.Errors) != 1 || err.code() != f.code {
+					err := resp.ErrorAt(api.path...)
+					if len(resp.Errors) != 1 || err.Code() != f.code {
 						t.Fatalf("errors = %+v, want one %s at %v", resp.Errors, f.code, api.path)
 					}
 					// The fields outside the failing one stand.
@@ -107,18 +108,18 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 				// A speculative load of the first query nobody awaited (the member's profile,
 				// when the member failed) can still be on its way: let it land before counting.
 				upstreamQuiet(e)
-				e.emu.Reset()
-				token := e.show.Token
+				e.Emu.Reset()
+				token := e.Show.Token
 				if f.code == "RATE_LIMITED" {
-					held := e.query(t, token, aggregationQuery, vars)
-					if e.emu.TotalCalls() != 0 || len(held.Errors) == 0 || held.Errors[0].code() != "RATE_LIMITED" {
-						t.Errorf("during the hold-off: %d calls, errors %+v", e.emu.TotalCalls(), held.Errors)
+					held := e.Query(t, token, aggregationQuery, vars)
+					if e.Emu.TotalCalls() != 0 || len(held.Errors) == 0 || held.Errors[0].Code() != "RATE_LIMITED" {
+						t.Errorf("during the hold-off: %d calls, errors %+v", e.Emu.TotalCalls(), held.Errors)
 					}
-					token = e.show.ReaderToken
+					token = e.Show.ReaderToken
 				}
-				next := e.query(t, token, aggregationQuery, vars)
+				next := e.Query(t, token, aggregationQuery, vars)
 				var again aggregation
-				next.field(t, "itwin", &again)
+				next.Field(t, "itwin", &again)
 				if len(next.Errors) > 0 || again.Member == nil || again.Member.User == nil {
 					t.Errorf("the next query failed: %+v", next.Errors)
 				}
@@ -128,10 +129,10 @@ func TestFaultsOnEachUpstreamAPI(t *testing.T) {
 }
 
 // upstreamQuiet waits until the emulator has seen no new call for 100 ms (at most 2 s).
-func upstreamQuiet(e *env) {
-	last, since := e.emu.TotalCalls(), time.Now()
+func upstreamQuiet(e *testenv.Gateway) {
+	last, since := e.Emu.TotalCalls(), time.Now()
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if n := e.emu.TotalCalls(); n != last {
+		if n := e.Emu.TotalCalls(); n != last {
 			last, since = n, time.Now()
 		} else if time.Since(since) >= 100*time.Millisecond {
 			return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 const aggregationQuery = `query ($itwin: ID!, $member: ID!) {
@@ -31,16 +32,16 @@ type aggregation struct {
 }
 
 func TestAggregationQuery(t *testing.T) {
-	e := newEnv(t)
-	resp := e.query(t, e.show.Token, aggregationQuery, map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID})
+	e := testenv.New(t)
+	resp := e.Query(t, e.Show.Token, aggregationQuery, map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
 	var got aggregation
-	resp.field(t, "itwin", &got)
+	resp.Field(t, "itwin", &got)
 
 	// From the iTwins API, with enums mapped to GraphQL style.
-	if got.ID != e.show.ITwinID || got.DisplayName != "Contoso Millbrook Viaduct Retrofit" ||
+	if got.ID != e.Show.ITwinID || got.DisplayName != "Contoso Millbrook Viaduct Retrofit" ||
 		got.Class != "ENDEAVOR" || got.SubClass != "PROJECT" || got.Status != "ACTIVE" {
 		t.Errorf("itwin = %+v", got)
 	}
@@ -53,7 +54,7 @@ func TestAggregationQuery(t *testing.T) {
 		t.Fatalf("member = %+v", got.Member)
 	}
 	// From the Users API.
-	if u := got.Member.User; u == nil || u.ID != e.show.MemberID || u.Email != "grace.hopper@contoso.example" || u.OrganizationName != "Contoso Engineering" {
+	if u := got.Member.User; u == nil || u.ID != e.Show.MemberID || u.Email != "grace.hopper@contoso.example" || u.OrganizationName != "Contoso Engineering" {
 		t.Errorf("member.user = %+v", got.Member.User)
 	}
 
@@ -64,17 +65,17 @@ func TestAggregationQuery(t *testing.T) {
 		emulator.EndpointUsersByIDList: 1,
 	}
 	for endpoint, n := range want {
-		if got := e.emu.Calls(endpoint); got != n {
+		if got := e.Emu.Calls(endpoint); got != n {
 			t.Errorf("%s calls = %d, want %d", endpoint, got, n)
 		}
 	}
-	if total := e.emu.TotalCalls(); total != 4 {
+	if total := e.Emu.TotalCalls(); total != 4 {
 		t.Errorf("upstream calls = %d, want exactly 4", total)
 	}
 }
 
 func TestEnumMapping(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	cases := []struct{ number, class, subClass, status string }{
 		{"WP-01-CON", "ENDEAVOR", "WORK_PACKAGE", "ACTIVE"},
 		{"WP-02-CON", "ENDEAVOR", "WORK_PACKAGE", "INACTIVE"},
@@ -84,13 +85,13 @@ func TestEnumMapping(t *testing.T) {
 		{"Contoso Engineering", "ACCOUNT", "ACCOUNT", "ACTIVE"},
 	}
 	for _, tc := range cases {
-		id, ok := e.emu.ITwinID(tc.number)
+		id, ok := e.Emu.ITwinID(tc.number)
 		if !ok {
 			t.Fatalf("no iTwin %s in the dataset", tc.number)
 		}
-		resp := e.query(t, e.show.Token, `query($id: ID!) { itwin(id: $id) { class subClass status } }`, map[string]any{"id": id})
+		resp := e.Query(t, e.Show.Token, `query($id: ID!) { itwin(id: $id) { class subClass status } }`, map[string]any{"id": id})
 		var got struct{ Class, SubClass, Status string }
-		resp.field(t, "itwin", &got)
+		resp.Field(t, "itwin", &got)
 		if got.Class != tc.class || got.SubClass != tc.subClass || got.Status != tc.status {
 			t.Errorf("%s: got %+v, want %s %s %s", tc.number, got, tc.class, tc.subClass, tc.status)
 		}
@@ -98,9 +99,9 @@ func TestEnumMapping(t *testing.T) {
 }
 
 // orgUserIDs returns the ids of the active users of the showcase caller's organization.
-func orgUserIDs(e *env) []string {
+func orgUserIDs(e *testenv.Gateway) []string {
 	var ids []string
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		if u.Organization == "Contoso Engineering" {
 			ids = append(ids, u.ID)
 		}
@@ -110,7 +111,7 @@ func orgUserIDs(e *env) []string {
 
 func TestBatching(t *testing.T) {
 	t.Run("40 aliased user fields make one call", func(t *testing.T) {
-		e := newEnv(t)
+		e := testenv.New(t)
 		ids := orgUserIDs(e)[:40]
 		var q strings.Builder
 		q.WriteString("{")
@@ -118,36 +119,36 @@ func TestBatching(t *testing.T) {
 			fmt.Fprintf(&q, " u%d: user(id: %q) { id email }", i, id)
 		}
 		q.WriteString(" }")
-		resp := e.query(t, e.show.Token, q.String(), nil)
+		resp := e.Query(t, e.Show.Token, q.String(), nil)
 		if len(resp.Errors) > 0 {
 			t.Fatalf("errors: %+v", resp.Errors)
 		}
 		for i, id := range ids {
 			var u struct{ ID string }
-			resp.field(t, fmt.Sprintf("u%d", i), &u)
+			resp.Field(t, fmt.Sprintf("u%d", i), &u)
 			if u.ID != id {
 				t.Errorf("u%d = %s, want %s", i, u.ID, id)
 			}
 		}
-		if n := e.emu.Calls(emulator.EndpointUsersByIDList); n != 1 || e.emu.TotalCalls() != 1 {
-			t.Errorf("getbyidlist calls = %d (total %d), want 1", n, e.emu.TotalCalls())
+		if n := e.Emu.Calls(emulator.EndpointUsersByIDList); n != 1 || e.Emu.TotalCalls() != 1 {
+			t.Errorf("getbyidlist calls = %d (total %d), want 1", n, e.Emu.TotalCalls())
 		}
 	})
 
 	t.Run("1500 ids make two calls and keep their order", func(t *testing.T) {
-		e := newEnv(t)
+		e := testenv.New(t)
 		known := orgUserIDs(e)
 		ids := make([]string, 1500)
 		for i := range ids {
 			ids[i] = fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		}
 		ids[0], ids[999], ids[1000], ids[1499] = known[3], known[1], known[2], known[0]
-		resp := e.query(t, e.show.Token, `query($ids: [ID!]!) { users(ids: $ids) { id } }`, map[string]any{"ids": ids})
+		resp := e.Query(t, e.Show.Token, `query($ids: [ID!]!) { users(ids: $ids) { id } }`, map[string]any{"ids": ids})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("errors: %+v", resp.Errors)
 		}
 		var users []*struct{ ID string }
-		resp.field(t, "users", &users)
+		resp.Field(t, "users", &users)
 		if len(users) != 1500 {
 			t.Fatalf("%d entries, want 1500", len(users))
 		}
@@ -163,43 +164,43 @@ func TestBatching(t *testing.T) {
 				}
 			}
 		}
-		if n := e.emu.Calls(emulator.EndpointUsersByIDList); n != 2 {
+		if n := e.Emu.Calls(emulator.EndpointUsersByIDList); n != 2 {
 			t.Errorf("getbyidlist calls = %d, want 2", n)
 		}
 	})
 
 	t.Run("the same id five times costs one", func(t *testing.T) {
-		e := newEnv(t)
-		id := e.show.MemberID
+		e := testenv.New(t)
+		id := e.Show.MemberID
 		q := fmt.Sprintf(`{ a: user(id: %[1]q) { id } b: user(id: %[1]q) { id } c: user(id: %[1]q) { email }
 			list: users(ids: [%[1]q, %[1]q, %[1]q, %[1]q, %[1]q]) { id } }`, id)
-		resp := e.query(t, e.show.Token, q, nil)
+		resp := e.Query(t, e.Show.Token, q, nil)
 		var list []struct{ ID string }
-		resp.field(t, "list", &list)
+		resp.Field(t, "list", &list)
 		if len(list) != 5 || list[4].ID != id {
 			t.Errorf("list = %+v", list)
 		}
-		if n := e.emu.TotalCalls(); n != 1 {
+		if n := e.Emu.TotalCalls(); n != 1 {
 			t.Errorf("upstream calls = %d, want 1", n)
 		}
 	})
 
 	t.Run("members of several iTwins batch per level", func(t *testing.T) {
-		e := newEnv(t)
-		wp, _ := e.emu.ITwinID("WP-01-CON")
+		e := testenv.New(t)
+		wp, _ := e.Emu.ITwinID("WP-01-CON")
 		q := fmt.Sprintf(`{ a: itwin(id: %q) { id account { id } m: member(userId: %q) { user { id } } }
-			b: itwin(id: %q) { id account { id } } }`, e.show.ITwinID, e.show.MemberID, wp)
-		resp := e.query(t, e.show.Token, q, nil)
+			b: itwin(id: %q) { id account { id } } }`, e.Show.ITwinID, e.Show.MemberID, wp)
+		resp := e.Query(t, e.Show.Token, q, nil)
 		if len(resp.Errors) > 0 {
 			t.Fatalf("errors: %+v", resp.Errors)
 		}
 		// One GET per iTwin and per account (the platform has no batch read for them), all in
 		// one batch window each, and one getbyidlist.
-		if e.emu.Calls(emulator.EndpointITwin) != 2 || e.emu.Calls(emulator.EndpointITwinAccount) != 2 ||
-			e.emu.Calls(emulator.EndpointUserMember) != 1 || e.emu.Calls(emulator.EndpointUsersByIDList) != 1 {
+		if e.Emu.Calls(emulator.EndpointITwin) != 2 || e.Emu.Calls(emulator.EndpointITwinAccount) != 2 ||
+			e.Emu.Calls(emulator.EndpointUserMember) != 1 || e.Emu.Calls(emulator.EndpointUsersByIDList) != 1 {
 			t.Errorf("calls: itwin %d, account %d, member %d, users %d",
-				e.emu.Calls(emulator.EndpointITwin), e.emu.Calls(emulator.EndpointITwinAccount),
-				e.emu.Calls(emulator.EndpointUserMember), e.emu.Calls(emulator.EndpointUsersByIDList))
+				e.Emu.Calls(emulator.EndpointITwin), e.Emu.Calls(emulator.EndpointITwinAccount),
+				e.Emu.Calls(emulator.EndpointUserMember), e.Emu.Calls(emulator.EndpointUsersByIDList))
 		}
 	})
 }
@@ -209,13 +210,13 @@ func TestBatching(t *testing.T) {
 func TestCallersAreIsolated(t *testing.T) {
 	// 80 requests at once: the in-flight bound is set above them, since this test is about
 	// isolation, and on a loaded machine 64 of these can take longer than the bound's 2 s wait.
-	e := newEnv(t, func(o *httpapi.Options) { o.MaxInFlight = 100 })
+	e := testenv.New(t, func(o *httpapi.Options) { o.MaxInFlight = 100 })
 	type caller struct {
 		token, org string
 		id         string
 	}
 	var callers []caller
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		if u.OrgAdmin && (u.Organization == "Contoso Engineering" || u.Organization == "Fabrikam Consulting") {
 			callers = append(callers, caller{u.Token, u.Organization, u.ID})
 		}
@@ -224,7 +225,7 @@ func TestCallersAreIsolated(t *testing.T) {
 		t.Fatalf("want two callers, got %d", len(callers))
 	}
 	var everyone []string
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		everyone = append(everyone, u.ID)
 	}
 	const q = `query($ids: [ID!]!) { me { id organizationName } myPrimaryAccount { displayName } users(ids: $ids) { id organizationName } }`
@@ -239,9 +240,9 @@ func TestCallersAreIsolated(t *testing.T) {
 				var me struct{ ID, OrganizationName string }
 				var account struct{ DisplayName string }
 				var users []*struct{ ID, OrganizationName string }
-				resp, err := e.post(c.token, q, map[string]any{"ids": everyone})
+				resp, err := e.Post(c.token, q, map[string]any{"ids": everyone})
 				if err == nil {
-					err = errors.Join(resp.decode("me", &me), resp.decode("myPrimaryAccount", &account), resp.decode("users", &users))
+					err = errors.Join(resp.Decode("me", &me), resp.Decode("myPrimaryAccount", &account), resp.Decode("users", &users))
 				}
 				if err != nil || len(resp.Errors) > 0 {
 					errs <- fmt.Sprintf("%s: %v %+v", c.org, err, resp.Errors)

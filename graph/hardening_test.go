@@ -17,6 +17,7 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // cpuTime is the CPU time this process has used, the in-process gateway's included.
@@ -48,50 +49,50 @@ func TestFragmentChainsAreRefusedInLinearTime(t *testing.T) {
 		{"ordinary fields", `me { HOLE }`, "User", "id email"},
 	}
 	for _, introspection := range []bool{true, false} {
-		e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = !introspection })
+		e := testenv.New(t, func(o *httpapi.Options) { o.DisableIntrospection = !introspection })
 		for _, sh := range shapes {
 			for _, n := range []int{10, 20, 30, 40} {
 				doc := fragmentChain(n, sh.root, sh.onType, sh.leaf)
 				start, cpu := time.Now(), cpuTime(t)
-				resp := e.query(t, e.show.Token, doc, nil)
+				resp := e.Query(t, e.Show.Token, doc, nil)
 				wall, used := time.Since(start), cpuTime(t)-cpu
 				if wall > 2*time.Second || used > 500*time.Millisecond {
 					t.Errorf("introspection %v, %s, n=%d: %s wall, %s CPU", introspection, sh.name, n, wall, used)
 				}
 				// 2^12 leaves of two fields pass the default limit of 5000 fields; more do not.
-				if n >= 12 && (len(resp.Errors) != 1 || resp.Errors[0].code() != "COMPLEXITY_LIMIT_EXCEEDED") {
+				if n >= 12 && (len(resp.Errors) != 1 || resp.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED") {
 					t.Errorf("introspection %v, %s, n=%d: errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", introspection, sh.name, n, resp.Errors)
 				}
 			}
 		}
-		if strings.Contains(e.logs.String(), `"level":"ERROR"`) {
-			t.Errorf("refusals logged at ERROR:\n%s", e.logs.String())
+		if strings.Contains(e.Logs.String(), `"level":"ERROR"`) {
+			t.Errorf("refusals logged at ERROR:\n%s", e.Logs.String())
 		}
 	}
 	// Just under the limit (2^12 copies of one field) a chain is validated and answered, in
 	// milliseconds: validation merges the identical copies.
-	e := newEnv(t)
+	e := testenv.New(t)
 	start, cpu := time.Now(), cpuTime(t)
-	resp := e.query(t, e.show.Token, fragmentChain(12, `me { HOLE }`, "User", "id"), nil)
+	resp := e.Query(t, e.Show.Token, fragmentChain(12, `me { HOLE }`, "User", "id"), nil)
 	if wall, used := time.Since(start), cpuTime(t)-cpu; len(resp.Errors) > 0 || wall > 2*time.Second || used > 500*time.Millisecond {
 		t.Errorf("a chain of 4096 copies under the limit: errors %+v, %s wall, %s CPU", resp.Errors, wall, used)
 	}
 }
 
 func TestDisabledIntrospectionIsAValidationError(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
+	e := testenv.New(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
 	for _, q := range []string{`query I { __schema { queryType { name } } }`, `query T { __type(name: "User") { name } }`,
 		`query F { ...S } fragment S on Query { __schema { types { name } } }`} {
-		resp := e.query(t, "", q, nil)
-		if len(resp.Errors) != 1 || resp.Errors[0].code() != "GRAPHQL_VALIDATION_FAILED" || resp.Errors[0].Message != "introspection is disabled on this server" {
+		resp := e.Query(t, "", q, nil)
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" || resp.Errors[0].Message != "introspection is disabled on this server" {
 			t.Errorf("%s: %+v", q, resp.Errors)
 		}
 	}
 	// __typename is not introspection of the schema.
-	if resp := e.query(t, e.show.Token, `query N { __typename me { __typename id } }`, nil); len(resp.Errors) > 0 {
+	if resp := e.Query(t, e.Show.Token, `query N { __typename me { __typename id } }`, nil); len(resp.Errors) > 0 {
 		t.Errorf("__typename: %+v", resp.Errors)
 	}
-	if logs := e.logs.String(); strings.Contains(logs, `"level":"ERROR"`) || strings.Contains(logs, `"level":"WARN"`) {
+	if logs := e.Logs.String(); strings.Contains(logs, `"level":"ERROR"`) || strings.Contains(logs, `"level":"WARN"`) {
 		t.Errorf("a refused introspection was logged above INFO:\n%s", logs)
 	}
 }
@@ -109,10 +110,10 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 	const (
 		queryCacheBytes = 8 << 20
 		apqCacheBytes   = 4 << 20
-		docs            = largeDocuments
+		docs            = testenv.LargeDocuments
 		docSize         = 1_000_000
 	)
-	e := newEnv(t, func(o *httpapi.Options) {
+	e := testenv.New(t, func(o *httpapi.Options) {
 		o.QueryCacheBytes, o.APQCacheBytes = queryCacheBytes, apqCacheBytes
 		o.Limits.MaxBodyBytes = 2 << 20
 	})
@@ -138,12 +139,12 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 					body["extensions"] = map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
 				}
 				raw, _ := json.Marshal(body)
-				resp, err := http.Post(e.url+"/graphql", "application/json", bytes.NewReader(raw))
+				resp, err := http.Post(e.URL+"/graphql", "application/json", bytes.NewReader(raw))
 				if err != nil {
 					failures <- err.Error()
 					continue
 				}
-				var out struct{ Errors []gqlError }
+				var out struct{ Errors []testenv.Error }
 				_ = json.NewDecoder(resp.Body).Decode(&out)
 				resp.Body.Close()
 				if valid := i%2 == 0; valid != (len(out.Errors) == 0) {
@@ -172,25 +173,25 @@ func TestLargeDistinctDocumentsDoNotPinMemory(t *testing.T) {
 }
 
 func TestUpstreamIDsNeverBecomePathSegments(t *testing.T) {
-	e := newEnv(t)
-	wp, _ := e.emu.ITwinID("WP-01-CON")
+	e := testenv.New(t)
+	wp, _ := e.Emu.ITwinID("WP-01-CON")
 	// The platform lists an iTwin whose id is a path trick.
-	e.emu.OverrideITwin(wp, map[string]any{"id": "../../users/me"})
-	resp := e.query(t, e.show.Token, `query Trick { itwins(first: 100) { nodes { id displayName roles { id } myPermissions } } }`, nil)
+	e.Emu.OverrideITwin(wp, map[string]any{"id": "../../users/me"})
+	resp := e.Query(t, e.Show.Token, `query Trick { itwins(first: 100) { nodes { id displayName roles { id } myPermissions } } }`, nil)
 	var list struct{ Nodes []struct{ ID string } }
-	resp.field(t, "itwins", &list)
+	resp.Field(t, "itwins", &list)
 	if len(list.Nodes) < 10 {
 		t.Fatalf("%d iTwins listed", len(list.Nodes))
 	}
 	for _, err := range resp.Errors {
-		if err.code() != "UPSTREAM_ERROR" {
+		if err.Code() != "UPSTREAM_ERROR" {
 			t.Errorf("error %+v, want UPSTREAM_ERROR for the bad id's fields", err)
 		}
 	}
 	if len(resp.Errors) == 0 {
 		t.Error("the bad id's roles and permissions were answered")
 	}
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		if strings.Contains(r.Path, "users/me") || strings.Contains(r.Path, "..") {
 			t.Errorf("a request went to %s", r.Path)
 		}
@@ -198,48 +199,48 @@ func TestUpstreamIDsNeverBecomePathSegments(t *testing.T) {
 }
 
 func TestLongOperationNamesAreCutInLogs(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.Limits.MaxBodyBytes = 2 << 20 })
+	e := testenv.New(t, func(o *httpapi.Options) { o.Limits.MaxBodyBytes = 2 << 20 })
 	name := "Op" + strings.Repeat("x", 900_000)
-	resp := e.query(t, e.show.Token, "query "+name+" { __typename }", nil)
+	resp := e.Query(t, e.Show.Token, "query "+name+" { __typename }", nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
-	for _, line := range strings.Split(e.logs.String(), "\n") {
+	for _, line := range strings.Split(e.Logs.String(), "\n") {
 		if len(line) > 2000 {
 			t.Errorf("a log line of %d bytes", len(line))
 		}
 	}
-	if !strings.Contains(e.logs.String(), `"operation":"Opxxxx`) {
-		t.Errorf("the cut name is not logged:\n%.500s", e.logs.String())
+	if !strings.Contains(e.Logs.String(), `"operation":"Opxxxx`) {
+		t.Errorf("the cut name is not logged:\n%.500s", e.Logs.String())
 	}
 }
 
 func TestInFlightBoundRefusesTheOverflow(t *testing.T) {
 	// The holders' upstream calls must outlast the 2 s wait: a longer upstream timeout.
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 2 })
-	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(10 * time.Second)}, func(o *httpapi.Options) { o.MaxInFlight = 2 })
+	e.Emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
 	// Two callers (two tokens, so in-flight dedup does not merge them) hold both slots.
-	users := e.emu.DemoUsers()
+	users := e.Emu.DemoUsers()
 	for i := 0; i < 2; i++ {
-		go func() { _, _ = e.post(users[i].Token, `query Hang { me { id } }`, nil) }()
+		go func() { _, _ = e.Post(users[i].Token, `query Hang { me { id } }`, nil) }()
 	}
-	eventually(t, "the two holding requests reach the platform", func() bool { return e.emu.Calls(emulator.EndpointMe) >= 2 })
+	testenv.Eventually(t, "the two holding requests reach the platform", func() bool { return e.Emu.Calls(emulator.EndpointMe) >= 2 })
 	start := time.Now()
-	req, _ := http.NewRequest("POST", e.url+"/graphql", strings.NewReader(`{"query":"query Third { __typename }"}`))
+	req, _ := http.NewRequest("POST", e.URL+"/graphql", strings.NewReader(`{"query":"query Third { __typename }"}`))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out struct{ Errors []gqlError }
+	var out struct{ Errors []testenv.Error }
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	resp.Body.Close()
 	took := time.Since(start)
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(out.Errors) != 1 || out.Errors[0].code() != "OVERLOADED" {
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(out.Errors) != 1 || out.Errors[0].Code() != "OVERLOADED" {
 		t.Errorf("third request: %d %+v", resp.StatusCode, out.Errors)
 	}
 	if took < 1500*time.Millisecond || took > 4*time.Second {
 		t.Errorf("refused after %s, want after the 2 s wait", took)
 	}
-	e.emu.Close() // release the two held requests
+	e.Emu.Close() // release the two held requests
 }

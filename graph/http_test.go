@@ -13,37 +13,11 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
-// send makes one HTTP request to the gateway's endpoint and returns the response and body.
-func (e *env) send(t *testing.T, method, rawQuery, contentType, accept, body string, headers ...string) (*http.Response, string) {
-	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, e.url+"/graphql"+rawQuery, r)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.show.Token)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp, string(out)
-}
-
 func TestGraphQLOverHTTP(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	const (
 		gqlJSON = "application/graphql-response+json"
 		ok      = `{"query":"{ me { id } }"}`
@@ -73,7 +47,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := e.send(t, tc.method, tc.query, tc.contentType, tc.accept, tc.body)
+			resp, body := e.Send(t, tc.method, tc.query, tc.contentType, tc.accept, tc.body)
 			if resp.StatusCode != tc.status {
 				t.Errorf("status %d, want %d: %s", resp.StatusCode, tc.status, body)
 			}
@@ -92,67 +66,67 @@ func TestGraphQLOverHTTP(t *testing.T) {
 }
 
 func TestAutomaticPersistedQueries(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	query := `query Me { me { id email } }`
 	sum := sha256.Sum256([]byte(query))
 	hash := hex.EncodeToString(sum[:])
 	ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`
 
 	// 1. The hash alone, unknown yet: the client is told to send the query.
-	_, body := e.send(t, "POST", "", "application/json", "", `{`+ext+`}`)
+	_, body := e.Send(t, "POST", "", "application/json", "", `{`+ext+`}`)
 	if !strings.Contains(body, "PERSISTED_QUERY_NOT_FOUND") {
 		t.Fatalf("hash only, first time: %s", body)
 	}
 	// 2. Query and hash: answered and stored.
 	q, _ := json.Marshal(query)
-	_, body = e.send(t, "POST", "", "application/json", "", `{"query":`+string(q)+`,`+ext+`}`)
-	if !strings.Contains(body, e.show.Token[5:]) && !strings.Contains(body, "ada.lovelace") {
+	_, body = e.Send(t, "POST", "", "application/json", "", `{"query":`+string(q)+`,`+ext+`}`)
+	if !strings.Contains(body, e.Show.Token[5:]) && !strings.Contains(body, "ada.lovelace") {
 		t.Fatalf("query with hash: %s", body)
 	}
 	// 3. The hash alone again, now over GET as Apollo sends it: answered from the store.
 	params := url.Values{"operationName": {"Me"}, "extensions": {`{"persistedQuery":{"version":1,"sha256Hash":"` + hash + `"}}`}}
-	resp, body := e.send(t, "GET", "?"+params.Encode(), "", "", "")
+	resp, body := e.Send(t, "GET", "?"+params.Encode(), "", "", "")
 	if resp.StatusCode != 200 || !strings.Contains(body, "ada.lovelace@contoso.example") {
 		t.Fatalf("hash only over GET: %d %s", resp.StatusCode, body)
 	}
 	// A query that does not match its hash is refused.
-	_, body = e.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }",`+ext+`}`)
+	_, body = e.Send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }",`+ext+`}`)
 	if !strings.Contains(body, "errors") || strings.Contains(body, "ada.lovelace") {
 		t.Errorf("mismatched hash: %s", body)
 	}
 }
 
 func TestCORS(t *testing.T) {
-	closed := newEnv(t)
-	resp, _ := closed.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
+	closed := testenv.New(t)
+	resp, _ := closed.Send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("with no allowed origins, a cross-origin request got an Allow-Origin header")
 	}
 
-	open := newEnv(t, func(o *httpapi.Options) { o.CORSAllowedOrigins = []string{"https://app.example"} })
-	resp, _ = open.send(t, "OPTIONS", "", "", "", "", "Origin", "https://app.example",
+	open := testenv.New(t, func(o *httpapi.Options) { o.CORSAllowedOrigins = []string{"https://app.example"} })
+	resp, _ = open.Send(t, "OPTIONS", "", "", "", "", "Origin", "https://app.example",
 		"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type")
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
 		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "POST") {
 		t.Errorf("allowed preflight: %d %v", resp.StatusCode, resp.Header)
 	}
-	resp, body := open.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
+	resp, body := open.Send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://app.example")
 	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(body, `"me"`) {
 		t.Errorf("allowed request: %v %s", resp.Header, body)
 	}
-	resp, _ = open.send(t, "OPTIONS", "", "", "", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
+	resp, _ = open.Send(t, "OPTIONS", "", "", "", "", "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
 	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("preflight from another origin: %d %v", resp.StatusCode, resp.Header)
 	}
-	resp, _ = open.send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://evil.example")
+	resp, _ = open.Send(t, "POST", "", "application/json", "", `{"query":"{ me { id } }"}`, "Origin", "https://evil.example")
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("a request from another origin got an Allow-Origin header")
 	}
 }
 
 func TestRefusalsCarryACodeAndEchoNothing(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	cases := []struct {
 		name, method, contentType, body, query string
 		status                                 int
@@ -172,7 +146,7 @@ func TestRefusalsCarryACodeAndEchoNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tc.method, e.url+"/graphql?"+tc.query, strings.NewReader(tc.body))
+			req, _ := http.NewRequest(tc.method, e.URL+"/graphql?"+tc.query, strings.NewReader(tc.body))
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
@@ -183,9 +157,9 @@ func TestRefusalsCarryACodeAndEchoNothing(t *testing.T) {
 			raw, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			var out struct {
-				Errors []gqlError `json:"errors"`
+				Errors []testenv.Error `json:"errors"`
 			}
-			if resp.StatusCode != tc.status || json.Unmarshal(raw, &out) != nil || len(out.Errors) != 1 || out.Errors[0].code() == "" {
+			if resp.StatusCode != tc.status || json.Unmarshal(raw, &out) != nil || len(out.Errors) != 1 || out.Errors[0].Code() == "" {
 				t.Errorf("%d %s; want %d with one error and its code", resp.StatusCode, raw, tc.status)
 			}
 			if strings.Contains(string(raw), "SECRETBODY") {
@@ -193,18 +167,18 @@ func TestRefusalsCarryACodeAndEchoNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := e.emu.TotalCalls(); n != 0 {
+	if n := e.Emu.TotalCalls(); n != 0 {
 		t.Errorf("%d upstream calls for refused requests", n)
 	}
 }
 
 func TestSlowBodyIsA408WithoutAddresses(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	// A handler that reads the body through a reader failing like a server read timeout.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(timeoutReader{})
 		r.ContentLength = -1
-		httpapi.NewHandler(httpapi.Options{Client: e.client, Logger: slog.New(slog.DiscardHandler)}).ServeHTTP(w, r)
+		httpapi.NewHandler(httpapi.Options{Client: e.Client, Logger: slog.New(slog.DiscardHandler)}).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	resp, err := http.Post(srv.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // entity is one object of an answer as a normalised client cache (Apollo's InMemoryCache) keys
@@ -87,9 +88,9 @@ query Identity($me: ID!, $grace: ID!, $it: ID!, $search: String!) {
 // caller's answers, two objects with the same __typename and id carry equal values for every
 // field both select, whichever path returned them.
 func TestOneEntityOneValue(t *testing.T) {
-	e := newEnv(t, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
-	vars := map[string]any{"me": meID(t, e), "grace": e.show.MemberID, "it": e.show.ITwinID, "search": "lovelace"}
-	resp := e.query(t, e.show.Token, identityQuery, vars)
+	e := testenv.New(t, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
+	vars := map[string]any{"me": meID(t, e), "grace": e.Show.MemberID, "it": e.Show.ITwinID, "search": "lovelace"}
+	resp := e.Query(t, e.Show.Token, identityQuery, vars)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -127,7 +128,7 @@ func TestOneEntityOneValue(t *testing.T) {
 	if len(me) < 5 || me[0].fields["phone"] == nil || me[0].fields["city"] == nil {
 		t.Errorf("the caller's User: %d copies, phone %v; want it everywhere with its /me fields", len(me), me[0].fields["phone"])
 	}
-	if grace := found["User:"+e.show.MemberID]; len(grace) < 3 || grace[0].fields["phone"] != nil || grace[0].fields["displayName"] != "Grace Hopper" {
+	if grace := found["User:"+e.Show.MemberID]; len(grace) < 3 || grace[0].fields["phone"] != nil || grace[0].fields["displayName"] != "Grace Hopper" {
 		t.Errorf("another user: %d copies, %v", len(grace), grace)
 	}
 }
@@ -156,10 +157,10 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-func meID(t *testing.T, e *env) string {
+func meID(t *testing.T, e *testenv.Gateway) string {
 	t.Helper()
-	resp := e.query(t, e.show.Token, `{ me { id } }`, nil)
+	resp := e.Query(t, e.Show.Token, `{ me { id } }`, nil)
 	var me struct{ ID string }
-	resp.field(t, "me", &me)
+	resp.Field(t, "me", &me)
 	return me.ID
 }

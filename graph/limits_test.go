@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,53 +10,35 @@ import (
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 func withLimits(l graph.Limits) func(*httpapi.Options) {
 	return func(o *httpapi.Options) { o.Limits = l }
 }
 
-// raw posts a body as is (chunked: without a Content-Length) and returns status and body.
-func (e *env) raw(t *testing.T, contentType, body string, chunked bool) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, e.url+"/graphql", strings.NewReader(body))
-	if chunked {
-		req.Body = io.NopCloser(strings.NewReader(body))
-		req.ContentLength = -1
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+e.show.Token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
-}
-
 func TestRequestBodyLimits(t *testing.T) {
-	e := newEnv(t, withLimits(graph.Limits{MaxBodyBytes: 1024}))
+	e := testenv.New(t, withLimits(graph.Limits{MaxBodyBytes: 1024}))
 	big := `{"query":"{ me { id } }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
 	for _, chunked := range []bool{false, true} {
-		status, body := e.raw(t, "application/json", big, chunked)
+		status, body := e.Raw(t, "application/json", big, chunked)
 		if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "REQUEST_TOO_LARGE") {
 			t.Errorf("chunked=%t: status %d %s, want 413", chunked, status, body)
 		}
 	}
-	if status, body := e.raw(t, "application/json", `{"query": "{ me { id } }"`, false); status != http.StatusBadRequest {
+	if status, body := e.Raw(t, "application/json", `{"query": "{ me { id } }"`, false); status != http.StatusBadRequest {
 		t.Errorf("malformed JSON: status %d %s, want 400", status, body)
 	}
-	if status, _ := e.raw(t, "application/json", `{"query":"{ me { id } }"}`, false); status != http.StatusOK {
+	if status, _ := e.Raw(t, "application/json", `{"query":"{ me { id } }"}`, false); status != http.StatusOK {
 		t.Errorf("a small body: status %d", status)
 	}
-	if n := e.emu.TotalCalls(); n != 1 {
+	if n := e.Emu.TotalCalls(); n != 1 {
 		t.Errorf("%d upstream calls, want 1 (only the valid request)", n)
 	}
 }
 
 func TestQueryShapeLimits(t *testing.T) {
-	e := newEnv(t, withLimits(graph.Limits{MaxComplexity: 100, MaxDepth: 4, MaxAliases: 5, MaxTokens: 200, MaxUserIDs: 10}))
+	e := testenv.New(t, withLimits(graph.Limits{MaxComplexity: 100, MaxDepth: 4, MaxAliases: 5, MaxTokens: 200, MaxUserIDs: 10}))
 	var aliases strings.Builder
 	for i := 0; i < 6; i++ {
 		fmt.Fprintf(&aliases, " a%d: me { id }", i)
@@ -72,11 +53,11 @@ func TestQueryShapeLimits(t *testing.T) {
 	}
 	cases := []struct{ name, query, code string }{
 		{"too complex", fmt.Sprintf(`{ a: itwin(id: %[1]q) { account { id } member(userId: %[1]q) { user { id } } roles { id } }
-			b: itwin(id: %[1]q) { account { id } member(userId: %[1]q) { user { id } } roles { id } } c: me { id } d: myPrimaryAccount { id } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
+			b: itwin(id: %[1]q) { account { id } member(userId: %[1]q) { user { id } } roles { id } } c: me { id } d: myPrimaryAccount { id } }`, e.Show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
 		// A connection's cost multiplies its page size: 100 members is 10 + 10 + 100 * 2.
-		{"a page too complex", fmt.Sprintf(`{ itwin(id: %q) { members(first: 100) { nodes { id } } } }`, e.show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
-		{"too deep", fmt.Sprintf(`{ itwin(id: %q) { member(userId: %q) { user { id } roles { id } } } }`, e.show.ITwinID, e.show.MemberID), ""},
-		{"deeper than allowed", `query { ...A } fragment A on Query { itwin(id: "` + e.show.ITwinID + `") { member(userId: "` + e.show.MemberID + `") { user { id } roles { permissions } } } }`, ""},
+		{"a page too complex", fmt.Sprintf(`{ itwin(id: %q) { members(first: 100) { nodes { id } } } }`, e.Show.ITwinID), "COMPLEXITY_LIMIT_EXCEEDED"},
+		{"too deep", fmt.Sprintf(`{ itwin(id: %q) { member(userId: %q) { user { id } roles { id } } } }`, e.Show.ITwinID, e.Show.MemberID), ""},
+		{"deeper than allowed", `query { ...A } fragment A on Query { itwin(id: "` + e.Show.ITwinID + `") { member(userId: "` + e.Show.MemberID + `") { user { id } roles { permissions } } } }`, ""},
 		{"too many aliases", "{" + aliases.String() + " }", "ALIAS_LIMIT_EXCEEDED"},
 		{"too many tokens", "{ me {" + manyTokens.String() + " } }", "GRAPHQL_PARSE_FAILED"},
 		{"too many ids", "{ users(ids: [" + strings.Join(ids, ",") + "]) { id } }", "BAD_USER_INPUT"},
@@ -88,47 +69,47 @@ func TestQueryShapeLimits(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			e.emu.Reset()
-			resp := e.query(t, e.show.Token, tc.query, nil)
-			if len(resp.Errors) == 0 || resp.Errors[0].code() != tc.code {
+			e.Emu.Reset()
+			resp := e.Query(t, e.Show.Token, tc.query, nil)
+			if len(resp.Errors) == 0 || resp.Errors[0].Code() != tc.code {
 				t.Errorf("errors = %+v, want %s", resp.Errors, tc.code)
 			}
-			if n := e.emu.TotalCalls(); n != 0 {
+			if n := e.Emu.TotalCalls(); n != 0 {
 				t.Errorf("%d upstream calls for a refused query", n)
 			}
 		})
 	}
 
-	shallow := newEnv(t, withLimits(graph.Limits{MaxDepth: 2}))
+	shallow := testenv.New(t, withLimits(graph.Limits{MaxDepth: 2}))
 	for _, q := range []string{cases[1].query, cases[2].query} {
-		resp := shallow.query(t, shallow.show.Token, q, nil)
-		if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeDepthLimitExceeded || shallow.emu.TotalCalls() != 0 {
-			t.Errorf("%s: errors %+v, %d calls; want DEPTH_LIMIT_EXCEEDED and none", q, resp.Errors, shallow.emu.TotalCalls())
+		resp := shallow.Query(t, shallow.Show.Token, q, nil)
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != graph.CodeDepthLimitExceeded || shallow.Emu.TotalCalls() != 0 {
+			t.Errorf("%s: errors %+v, %d calls; want DEPTH_LIMIT_EXCEEDED and none", q, resp.Errors, shallow.Emu.TotalCalls())
 		}
 	}
 	// Introspection is not counted against the depth limit: GraphiQL's own query is deep.
-	if resp := shallow.query(t, "", `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil); len(resp.Errors) > 0 {
+	if resp := shallow.Query(t, "", `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil); len(resp.Errors) > 0 {
 		t.Errorf("introspection refused by the depth limit: %+v", resp.Errors)
 	}
 }
 
 func TestCallBudget(t *testing.T) {
-	e := newEnv(t, withLimits(graph.Limits{CallBudget: 3}))
+	e := testenv.New(t, withLimits(graph.Limits{CallBudget: 3}))
 	var q strings.Builder
 	q.WriteString("{ me { id }")
 	for _, number := range []string{"WP-01-CON", "WP-02-CON", "PR-01-CON", "PR-02-CON"} {
-		id, _ := e.emu.ITwinID(number)
+		id, _ := e.Emu.ITwinID(number)
 		fmt.Fprintf(&q, " t%s: itwin(id: %q) { id }", strings.ReplaceAll(number, "-", ""), id)
 	}
 	q.WriteString(" }")
-	resp := e.query(t, e.show.Token, q.String(), nil)
+	resp := e.Query(t, e.Show.Token, q.String(), nil)
 	ok, limited := 0, 0
 	for name, raw := range resp.Data {
 		if string(raw) != "null" {
 			ok++
 			continue
 		}
-		if err := resp.errorAt(name); err.code() == graph.CodeRequestLimitExceeded {
+		if err := resp.ErrorAt(name); err.Code() == graph.CodeRequestLimitExceeded {
 			limited++
 		} else {
 			t.Errorf("%s: null with error %+v", name, err)
@@ -137,36 +118,36 @@ func TestCallBudget(t *testing.T) {
 	if ok != 3 || limited != 2 {
 		t.Errorf("%d fields answered and %d limited, want 3 and 2 (budget 3 of 5 calls): %+v", ok, limited, resp.Errors)
 	}
-	if n := e.emu.TotalCalls(); n != 3 {
+	if n := e.Emu.TotalCalls(); n != 3 {
 		t.Errorf("%d upstream calls, want the budget of 3", n)
 	}
 }
 
 func TestIntrospectionSwitch(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
-	resp := e.query(t, "", `{ __schema { queryType { name } } }`, nil)
+	e := testenv.New(t, func(o *httpapi.Options) { o.DisableIntrospection = true })
+	resp := e.Query(t, "", `{ __schema { queryType { name } } }`, nil)
 	if len(resp.Errors) == 0 {
 		t.Error("introspection answered although disabled")
 	}
-	resp = e.query(t, e.show.Token, `{ mee { id } }`, nil)
+	resp = e.Query(t, e.Show.Token, `{ mee { id } }`, nil)
 	if len(resp.Errors) == 0 || strings.Contains(resp.Errors[0].Message, "Did you mean") {
 		t.Errorf("errors = %+v: want a validation error without suggestions", resp.Errors)
 	}
-	on := newEnv(t)
-	if resp := on.query(t, on.show.Token, `{ mee { id } }`, nil); len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, "Did you mean") {
+	on := testenv.New(t)
+	if resp := on.Query(t, on.Show.Token, `{ mee { id } }`, nil); len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, "Did you mean") {
 		t.Errorf("with introspection on, suggestions are expected: %+v", resp.Errors)
 	}
 }
 
 func TestRequestTimeout(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options) { o.RequestTimeout = 300 * time.Millisecond })
-	e.emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
+	e := testenv.New(t, func(o *httpapi.Options) { o.RequestTimeout = 300 * time.Millisecond })
+	e.Emu.Inject(emulator.Fault{Endpoint: emulator.EndpointMe, Kind: emulator.FaultHang})
 	start := time.Now()
-	resp := e.query(t, e.show.Token, `{ me { id } }`, nil)
+	resp := e.Query(t, e.Show.Token, `{ me { id } }`, nil)
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("answer took %s with a 300ms request timeout", took)
 	}
-	if resp.errorAt("me").code() != "UPSTREAM_UNAVAILABLE" {
+	if resp.ErrorAt("me").Code() != "UPSTREAM_UNAVAILABLE" {
 		t.Errorf("errors = %+v, want UPSTREAM_UNAVAILABLE", resp.Errors)
 	}
 }
@@ -174,7 +155,7 @@ func TestRequestTimeout(t *testing.T) {
 // TestFragmentBomb: a chain of fragments that each spread the next one twice selects 2^n fields.
 // It must be refused quickly and without an upstream call, not costed by walking every copy.
 func TestFragmentBomb(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	var b strings.Builder
 	const n = 60
 	b.WriteString("{ ...F0 }")
@@ -183,20 +164,20 @@ func TestFragmentBomb(t *testing.T) {
 	}
 	fmt.Fprintf(&b, " fragment F%d on Query { me { id } }", n)
 	start := time.Now()
-	resp := e.query(t, e.show.Token, b.String(), nil)
+	resp := e.Query(t, e.Show.Token, b.String(), nil)
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("refusing the fragment bomb took %s", took)
 	}
-	if len(resp.Errors) != 1 || resp.Errors[0].code() != graph.CodeComplexityLimitExceeded {
+	if len(resp.Errors) != 1 || resp.Errors[0].Code() != graph.CodeComplexityLimitExceeded {
 		t.Errorf("errors = %+v, want COMPLEXITY_LIMIT_EXCEEDED", resp.Errors)
 	}
-	if n := e.emu.TotalCalls(); n != 0 {
+	if n := e.Emu.TotalCalls(); n != 0 {
 		t.Errorf("%d upstream calls", n)
 	}
 }
 
 func TestRequestIDs(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	for id, kept := range map[string]bool{
 		"req-42.a_b":             true,
 		"":                       false,
@@ -206,7 +187,7 @@ func TestRequestIDs(t *testing.T) {
 		strings.Repeat("x", 65):  false,
 		"bearer-token-looking-1": true,
 	} {
-		resp, _ := e.send(t, "POST", "", "application/json", "", `{"query":"{ __typename }"}`, "X-Request-Id", id)
+		resp, _ := e.Send(t, "POST", "", "application/json", "", `{"query":"{ __typename }"}`, "X-Request-Id", id)
 		got := resp.Header.Get("X-Request-Id")
 		if kept && got != id || !kept && (got == id || len(got) != 16) {
 			t.Errorf("X-Request-Id %q answered with %q (kept: %t)", id, got, kept)

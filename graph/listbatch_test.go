@@ -7,11 +7,12 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
-func callCounts(e *env) map[string]int {
+func callCounts(e *testenv.Gateway) map[string]int {
 	out := map[string]int{}
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		out[r.Endpoint]++
 	}
 	return out
@@ -24,10 +25,10 @@ func callCounts(e *env) map[string]int {
 const roundLatency = 100 * time.Millisecond
 
 func TestTeamPageIsThreeCallsInTwoRounds(t *testing.T) {
-	e := newEnv(t)
-	e.emu.SetLatency(roundLatency)
+	e := testenv.New(t)
+	e.Emu.SetLatency(roundLatency)
 	q := `query TeamPage($it: ID!) { itwin(id: $it) { members(first: 100) { nodes { roles { displayName } user { email } } } } }`
-	resp := e.query(t, e.show.Token, q, map[string]any{"it": e.show.ProgramID})
+	resp := e.Query(t, e.Show.Token, q, map[string]any{"it": e.Show.ProgramID})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -39,7 +40,7 @@ func TestTeamPageIsThreeCallsInTwoRounds(t *testing.T) {
 			}
 		}
 	}
-	resp.field(t, "itwin", &got)
+	resp.Field(t, "itwin", &got)
 	profiles := 0
 	for _, n := range got.Members.Nodes {
 		if len(n.Roles) == 0 {
@@ -57,28 +58,28 @@ func TestTeamPageIsThreeCallsInTwoRounds(t *testing.T) {
 	if fmt.Sprint(calls) != fmt.Sprint(want) {
 		t.Errorf("calls %v, want %v", calls, want)
 	}
-	if r := emulator.Rounds(e.emu.Requests()); r != 2 {
+	if r := emulator.Rounds(e.Emu.Requests()); r != 2 {
 		t.Errorf("%d rounds, want 2 (the iTwin and its member page together, then the profiles)", r)
 	}
 }
 
 // accountOf returns the id of the showcase caller's primary account (Contoso Engineering).
-func accountOf(t *testing.T, e *env) string {
+func accountOf(t *testing.T, e *testenv.Gateway) string {
 	t.Helper()
-	resp := e.query(t, e.show.Token, `{ myPrimaryAccount { id } }`, nil)
+	resp := e.Query(t, e.Show.Token, `{ myPrimaryAccount { id } }`, nil)
 	var acc struct{ ID string }
-	resp.field(t, "myPrimaryAccount", &acc)
-	e.emu.Reset()
+	resp.Field(t, "myPrimaryAccount", &acc)
+	e.Emu.Reset()
 	return acc.ID
 }
 
 func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	account := accountOf(t, e)
-	e.emu.SetLatency(roundLatency)
+	e.Emu.SetLatency(roundLatency)
 	q := `query Portfolio($acc: ID!) { itwins(first: 25, filter: {accountId: $acc}) { nodes {
 	  account { displayName } createdByUser { email } members(first: 10) { nodes { user { email } } } } } }`
-	resp := e.query(t, e.show.Token, q, map[string]any{"acc": account})
+	resp := e.Query(t, e.Show.Token, q, map[string]any{"acc": account})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -91,7 +92,7 @@ func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 			}
 		}
 	}
-	resp.field(t, "itwins", &got)
+	resp.Field(t, "itwins", &got)
 	if len(got.Nodes) != 25 {
 		t.Fatalf("%d iTwins, want 25", len(got.Nodes))
 	}
@@ -105,12 +106,12 @@ func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 		calls[emulator.EndpointITwinAccount] != 1 || calls[emulator.EndpointUsersByIDList] > 2 || len(calls) != 4 {
 		t.Errorf("calls %v; want 1 list, 25 member pages, ONE account call, at most 2 getbyidlist", calls)
 	}
-	if r := emulator.Rounds(e.emu.Requests()); r > 3 {
+	if r := emulator.Rounds(e.Emu.Requests()); r > 3 {
 		t.Errorf("%d rounds, want at most 3", r)
 	}
 	// The selection needs fields beyond the summary (the creator, the account id): the list
 	// asked for the full representation.
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		if r.Endpoint == emulator.EndpointITwins && r.Prefer != "return=representation" {
 			t.Errorf("the list asked with Prefer %q", r.Prefer)
 		}
@@ -118,10 +119,10 @@ func TestITwinPageWithAccountsCreatorsAndTeams(t *testing.T) {
 }
 
 func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	account := accountOf(t, e)
-	e.emu.SetLatency(roundLatency)
-	resp := e.query(t, e.show.Token, `query Parents($acc: ID!) { itwins(first: 25, filter: {accountId: $acc, includeInactive: true}) {
+	e.Emu.SetLatency(roundLatency)
+	resp := e.Query(t, e.Show.Token, `query Parents($acc: ID!) { itwins(first: 25, filter: {accountId: $acc, includeInactive: true}) {
 	  nodes { id parentId parent { id displayName } } } }`, map[string]any{"acc": account})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
@@ -133,7 +134,7 @@ func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
 			Parent   *struct{ ID string }
 		}
 	}
-	resp.field(t, "itwins", &got)
+	resp.Field(t, "itwins", &got)
 	onPage, parents := map[string]bool{}, map[string]bool{}
 	for _, n := range got.Nodes {
 		onPage[n.ID] = true
@@ -153,7 +154,7 @@ func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
 		t.Fatalf("the page has %d iTwins and no parent off the page", len(onPage))
 	}
 	paths := map[string]int{}
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		if r.Endpoint == emulator.EndpointITwin {
 			paths[r.Path]++
 		}
@@ -167,13 +168,13 @@ func TestParentsAreOneBatchOfDistinctITwins(t *testing.T) {
 			t.Errorf("%s fetched %d times", p, n)
 		}
 	}
-	if r := emulator.Rounds(e.emu.Requests()); r > 2 {
+	if r := emulator.Rounds(e.Emu.Requests()); r > 2 {
 		t.Errorf("%d rounds, want at most 2 (the page, then its parents)", r)
 	}
 }
 
 func TestListsAskForTheRepresentationOnlyWhenNeeded(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	cases := []struct{ selection, prefer string }{
 		{"nodes { id displayName subClass number }", "return=minimal"},
 		{"edges { node { id members(first: 1) { nodes { id } } } }", "return=minimal"},
@@ -182,12 +183,12 @@ func TestListsAskForTheRepresentationOnlyWhenNeeded(t *testing.T) {
 		{"nodes { account { id } }", "return=representation"},
 	}
 	for _, tc := range cases {
-		e.emu.Reset()
-		resp := e.query(t, e.show.Token, fmt.Sprintf("{ recentItwins(first: 3) { %s } }", tc.selection), nil)
+		e.Emu.Reset()
+		resp := e.Query(t, e.Show.Token, fmt.Sprintf("{ recentItwins(first: 3) { %s } }", tc.selection), nil)
 		if len(resp.Errors) > 0 {
 			t.Fatalf("%s: %+v", tc.selection, resp.Errors)
 		}
-		for _, r := range e.emu.Requests() {
+		for _, r := range e.Emu.Requests() {
 			if r.Endpoint == emulator.EndpointRecents && r.Prefer != tc.prefer {
 				t.Errorf("%s: Prefer %q, want %q", tc.selection, r.Prefer, tc.prefer)
 			}
@@ -199,25 +200,25 @@ func TestDefaultLimitsAndLists(t *testing.T) {
 	// The README's list query at its documented size fits the default limits. Four times its
 	// size is refused by the complexity limit before any call; a page whose every node costs
 	// three calls is cut off by the call budget, not sent.
-	e := newEnv(t, withLimits(graph.DefaultLimits))
+	e := testenv.New(t, withLimits(graph.DefaultLimits))
 	account := accountOf(t, e)
 	teams := `query Big($acc: ID!, $n: Int) { itwins(first: $n, filter: {accountId: $acc, includeInactive: true}) { nodes {
 	  members(first: 10) { nodes { user { email } } } } } }`
-	resp := e.query(t, e.show.Token, teams, map[string]any{"acc": account, "n": 25})
+	resp := e.Query(t, e.Show.Token, teams, map[string]any{"acc": account, "n": 25})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("25 iTwins: %+v", resp.Errors)
 	}
-	e.emu.Reset()
-	resp = e.query(t, e.show.Token, teams, map[string]any{"acc": account, "n": 100})
-	if len(resp.Errors) != 1 || resp.Errors[0].code() != "COMPLEXITY_LIMIT_EXCEEDED" || e.emu.TotalCalls() != 0 {
-		t.Errorf("100 iTwins with teams: errors %+v after %d calls, want COMPLEXITY_LIMIT_EXCEEDED and none", resp.Errors, e.emu.TotalCalls())
+	e.Emu.Reset()
+	resp = e.Query(t, e.Show.Token, teams, map[string]any{"acc": account, "n": 100})
+	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" || e.Emu.TotalCalls() != 0 {
+		t.Errorf("100 iTwins with teams: errors %+v after %d calls, want COMPLEXITY_LIMIT_EXCEEDED and none", resp.Errors, e.Emu.TotalCalls())
 	}
-	resp = e.query(t, e.show.Token, `query Wide($acc: ID!) { itwins(first: 100, filter: {accountId: $acc, includeInactive: true}) {
+	resp = e.Query(t, e.Show.Token, `query Wide($acc: ID!) { itwins(first: 100, filter: {accountId: $acc, includeInactive: true}) {
 	  nodes { roles { id } myPermissions members(first: 2) { nodes { id } } } } }`, map[string]any{"acc": account})
-	if len(resp.Errors) == 0 || resp.Errors[0].code() != "REQUEST_LIMIT_EXCEEDED" {
+	if len(resp.Errors) == 0 || resp.Errors[0].Code() != "REQUEST_LIMIT_EXCEEDED" {
 		t.Errorf("three calls per iTwin: errors %+v, want REQUEST_LIMIT_EXCEEDED", resp.Errors)
 	}
-	if n := e.emu.TotalCalls(); n > graph.DefaultLimits.CallBudget {
+	if n := e.Emu.TotalCalls(); n > graph.DefaultLimits.CallBudget {
 		t.Errorf("%d upstream calls, over the budget of %d", n, graph.DefaultLimits.CallBudget)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // connection is the part of a connection the walks read.
@@ -24,7 +25,7 @@ type connection struct {
 // walkList pages through a list to its end with the given page size. query selects the
 // connection as field "list" and takes $first and $after; extract finds the connection in
 // data. It returns every node id in order, and fails on a page that breaks the cursor rules.
-func walkList(t *testing.T, e *env, query string, vars map[string]any, first int, extract func(gqlResponse) connection) []string {
+func walkList(t *testing.T, e *testenv.Gateway, query string, vars map[string]any, first int, extract func(testenv.Response) connection) []string {
 	t.Helper()
 	var ids []string
 	var after any
@@ -36,7 +37,7 @@ func walkList(t *testing.T, e *env, query string, vars map[string]any, first int
 		for k, x := range vars {
 			v[k] = x
 		}
-		resp := e.query(t, e.show.Token, query, v)
+		resp := e.Query(t, e.Show.Token, query, v)
 		if len(resp.Errors) > 0 {
 			t.Fatalf("page %d: %+v", page, resp.Errors)
 		}
@@ -68,10 +69,10 @@ const membersWalk = `query Walk($it: ID!, $first: Int, $after: String) {
   itwin(id: $it) { list: members(first: $first, after: $after) {
     nodes { id userId } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`
 
-func listOf(t *testing.T, path ...string) func(gqlResponse) connection {
-	return func(r gqlResponse) connection {
+func listOf(t *testing.T, path ...string) func(testenv.Response) connection {
+	return func(r testenv.Response) connection {
 		var raw json.RawMessage
-		r.field(t, path[0], &raw)
+		r.Field(t, path[0], &raw)
 		for _, p := range path[1:] {
 			var m map[string]json.RawMessage
 			if err := json.Unmarshal(raw, &m); err != nil {
@@ -88,16 +89,16 @@ func listOf(t *testing.T, path ...string) func(gqlResponse) connection {
 }
 
 func TestWalksVisitEveryItemOnce(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	// The reference: the platform's own list, followed by its next links.
 	reference := emulatorWalk(t, e, "/itwins/?includeInactive=true&$top=1000")
-	members := emulatorWalk(t, e, "/accesscontrol/itwins/"+e.show.ProgramID+"/members/users?$top=1000")
+	members := emulatorWalk(t, e, "/accesscontrol/itwins/"+e.Show.ProgramID+"/members/users?$top=1000")
 	if len(reference) < 50 || len(members) < 250 {
 		t.Fatalf("the dataset has %d iTwins and %d program members; want 50+ and 250+", len(reference), len(members))
 	}
 	for _, short := range []int{0, 9} {
 		// 9: the platform serves shorter pages than asked, as it may.
-		e.emu.SetMaxPageSize(short)
+		e.Emu.SetMaxPageSize(short)
 		for _, first := range []int{1, 7, 25, 100} {
 			if short > 0 && first == 1 {
 				continue
@@ -109,7 +110,7 @@ func TestWalksVisitEveryItemOnce(t *testing.T) {
 			if first == 1 {
 				continue // 268 pages of one member add nothing
 			}
-			memberIDs := walkList(t, e, membersWalk, map[string]any{"it": e.show.ProgramID}, first, listOf(t, "itwin", "list"))
+			memberIDs := walkList(t, e, membersWalk, map[string]any{"it": e.Show.ProgramID}, first, listOf(t, "itwin", "list"))
 			if len(memberIDs) != len(members) || len(uniq(memberIDs)) != len(members) {
 				t.Errorf("members, first %d, page cap %d: %d members, want %d, each once", first, short, len(memberIDs), len(members))
 			}
@@ -118,7 +119,7 @@ func TestWalksVisitEveryItemOnce(t *testing.T) {
 }
 
 // emulatorWalk follows the platform's next links from path and returns the ids in order.
-func emulatorWalk(t *testing.T, e *env, path string) []string {
+func emulatorWalk(t *testing.T, e *testenv.Gateway, path string) []string {
 	t.Helper()
 	var ids []string
 	for path != "" {
@@ -127,7 +128,7 @@ func emulatorWalk(t *testing.T, e *env, path string) []string {
 			Members []struct{ ID string }            `json:"members"`
 			Links   map[string]struct{ Href string } `json:"_links"`
 		}
-		e.platformGet(t, path, &page)
+		e.PlatformGet(t, path, &page)
 		for _, it := range page.ITwins {
 			ids = append(ids, it.ID)
 		}
@@ -140,17 +141,17 @@ func emulatorWalk(t *testing.T, e *env, path string) []string {
 			path = u.RequestURI()
 		}
 	}
-	e.emu.Reset()
+	e.Emu.Reset()
 	return ids
 }
 
 func TestMemberIDsAreMemberships(t *testing.T) {
-	e := newEnv(t)
-	wp, _ := e.emu.ITwinID("WP-01-CON")
+	e := testenv.New(t)
+	wp, _ := e.Emu.ITwinID("WP-01-CON")
 	q := `query Two($a: ID!, $b: ID!, $u: ID!) {
 	  a: itwin(id: $a) { member(userId: $u) { id userId iTwinId } members(first: 100) { nodes { id userId } } }
 	  b: itwin(id: $b) { member(userId: $u) { id userId iTwinId } } }`
-	resp := e.query(t, e.show.Token, q, map[string]any{"a": e.show.ITwinID, "b": wp, "u": e.show.MemberID})
+	resp := e.Query(t, e.Show.Token, q, map[string]any{"a": e.Show.ITwinID, "b": wp, "u": e.Show.MemberID})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -160,12 +161,12 @@ func TestMemberIDsAreMemberships(t *testing.T) {
 		Members struct{ Nodes []member }
 	}
 	var b struct{ Member member }
-	resp.field(t, "a", &a)
-	resp.field(t, "b", &b)
-	if a.Member.UserID != e.show.MemberID || b.Member.UserID != e.show.MemberID || a.Member.ID == b.Member.ID {
+	resp.Field(t, "a", &a)
+	resp.Field(t, "b", &b)
+	if a.Member.UserID != e.Show.MemberID || b.Member.UserID != e.Show.MemberID || a.Member.ID == b.Member.ID {
 		t.Errorf("one user's memberships of two iTwins: %+v and %+v; want two ids, one userId", a.Member, b.Member)
 	}
-	if a.Member.ITwinID != e.show.ITwinID || b.Member.ITwinID != wp {
+	if a.Member.ITwinID != e.Show.ITwinID || b.Member.ITwinID != wp {
 		t.Errorf("iTwinId %s and %s", a.Member.ITwinID, b.Member.ITwinID)
 	}
 	seen := map[string]bool{}
@@ -174,28 +175,28 @@ func TestMemberIDsAreMemberships(t *testing.T) {
 			t.Errorf("member id %s twice in one iTwin", m.ID)
 		}
 		seen[m.ID] = true
-		if m.UserID == e.show.MemberID && m.ID != a.Member.ID {
+		if m.UserID == e.Show.MemberID && m.ID != a.Member.ID {
 			t.Errorf("member(userId:) and members disagree on the membership's id: %s vs %s", a.Member.ID, m.ID)
 		}
 	}
 }
 
 func TestBadPagingIsRefusedBeforeAnyCall(t *testing.T) {
-	e := newEnv(t)
-	page := func(query string, vars map[string]any) gqlResponse {
-		e.emu.Reset()
-		return e.query(t, e.show.Token, query, vars)
+	e := testenv.New(t)
+	page := func(query string, vars map[string]any) testenv.Response {
+		e.Emu.Reset()
+		return e.Query(t, e.Show.Token, query, vars)
 	}
 	// Cursors from a real walk, to misuse.
 	resp := page(`{ itwins(first: 2) { pageInfo { endCursor } } activeOnly: itwins(first: 2, filter: {status: ACTIVE}) { pageInfo { endCursor } } }`, nil)
 	var all, active struct{ PageInfo struct{ EndCursor string } }
-	resp.field(t, "itwins", &all)
-	resp.field(t, "activeOnly", &active)
-	resp = page(`query($it: ID!) { itwin(id: $it) { members(first: 2) { pageInfo { endCursor } } } }`, map[string]any{"it": e.show.ITwinID})
+	resp.Field(t, "itwins", &all)
+	resp.Field(t, "activeOnly", &active)
+	resp = page(`query($it: ID!) { itwin(id: $it) { members(first: 2) { pageInfo { endCursor } } } }`, map[string]any{"it": e.Show.ITwinID})
 	var it struct {
 		Members struct{ PageInfo struct{ EndCursor string } }
 	}
-	resp.field(t, "itwin", &it)
+	resp.Field(t, "itwin", &it)
 	if all.PageInfo.EndCursor == "" || all.PageInfo.EndCursor == active.PageInfo.EndCursor {
 		t.Fatalf("cursors %q and %q: want two different ones", all.PageInfo.EndCursor, active.PageInfo.EndCursor)
 	}
@@ -208,11 +209,11 @@ func TestBadPagingIsRefusedBeforeAnyCall(t *testing.T) {
 		{"first 0", `{ itwins(first: 0) { nodes { id } } }`, nil},
 		{"first 101", `{ itwins(first: 101) { nodes { id } } }`, nil},
 		{"first negative", `{ favoriteItwins(first: -1) { nodes { id } } }`, nil},
-		{"members first 101", `query($it: ID!) { itwin(id: $it) { id members(first: 101) { nodes { id } } } }`, map[string]any{"it": e.show.ITwinID}},
+		{"members first 101", `query($it: ID!) { itwin(id: $it) { id members(first: 101) { nodes { id } } } }`, map[string]any{"it": e.Show.ITwinID}},
 		{"cursor of another filter", `query($c: String) { itwins(first: 2, after: $c) { nodes { id } } }`, map[string]any{"c": active.PageInfo.EndCursor}},
 		{"cursor of another list", `query($c: String) { favoriteItwins(first: 2, after: $c) { nodes { id } } }`, map[string]any{"c": all.PageInfo.EndCursor}},
 		{"members cursor on itwins", `query($c: String) { itwins(after: $c) { nodes { id } } }`, map[string]any{"c": it.Members.PageInfo.EndCursor}},
-		{"itwins cursor on members", `query($it: ID!, $c: String) { itwin(id: $it) { id members(after: $c) { nodes { id } } } }`, map[string]any{"it": e.show.ITwinID, "c": all.PageInfo.EndCursor}},
+		{"itwins cursor on members", `query($it: ID!, $c: String) { itwin(id: $it) { id members(after: $c) { nodes { id } } } }`, map[string]any{"it": e.Show.ITwinID, "c": all.PageInfo.EndCursor}},
 		{"forged cursor", `query($c: String) { itwins(after: $c) { nodes { id } } }`, map[string]any{"c": string(forged)}},
 		{"garbage cursor", `{ itwins(after: "bm90IGEgY3Vyc29y") { nodes { id } } }`, nil},
 		{"status with includeInactive", `{ itwins(filter: {status: ACTIVE, includeInactive: true}) { nodes { id } } }`, nil},
@@ -227,12 +228,12 @@ func TestBadPagingIsRefusedBeforeAnyCall(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := page(tc.query, tc.vars)
-			if len(resp.Errors) != 1 || resp.Errors[0].code() != "BAD_USER_INPUT" {
+			if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
 				t.Errorf("errors %+v, want one BAD_USER_INPUT", resp.Errors)
 			}
-			if n := e.emu.TotalCalls(); n > 0 && !strings.Contains(tc.query, "itwin(id") {
+			if n := e.Emu.TotalCalls(); n > 0 && !strings.Contains(tc.query, "itwin(id") {
 				t.Errorf("%d upstream calls", n)
-			} else if strings.Contains(tc.query, "itwin(id") && e.emu.Calls(emulator.EndpointUserMembers) > 0 {
+			} else if strings.Contains(tc.query, "itwin(id") && e.Emu.Calls(emulator.EndpointUserMembers) > 0 {
 				t.Errorf("the member page was fetched for a refused members field")
 			}
 		})
@@ -240,7 +241,7 @@ func TestBadPagingIsRefusedBeforeAnyCall(t *testing.T) {
 }
 
 func TestFiltersReachThePlatformAsItsParameters(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	account := "7a1f3c8e-1d2b-4c5d-8e9f-0a1b2c3d4e5f"
 	parent := "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 	cases := []struct {
@@ -259,13 +260,13 @@ func TestFiltersReachThePlatformAsItsParameters(t *testing.T) {
 	}
 	endpoints := map[string]string{"itwins": emulator.EndpointITwins, "favoriteItwins": emulator.EndpointFavorites, "recentItwins": emulator.EndpointRecents}
 	for _, tc := range cases {
-		e.emu.Reset()
-		resp := e.query(t, e.show.Token, fmt.Sprintf(`{ %s(first: 3, filter: %s) { nodes { id } } }`, tc.list, tc.filter), nil)
+		e.Emu.Reset()
+		resp := e.Query(t, e.Show.Token, fmt.Sprintf(`{ %s(first: 3, filter: %s) { nodes { id } } }`, tc.list, tc.filter), nil)
 		if len(resp.Errors) > 0 {
 			t.Errorf("%s %s: %+v", tc.list, tc.filter, resp.Errors)
 			continue
 		}
-		log := e.emu.Requests()
+		log := e.Emu.Requests()
 		if len(log) != 1 || log[0].Endpoint != endpoints[tc.list] {
 			t.Errorf("%s %s: calls %+v, want one to %s", tc.list, tc.filter, log, endpoints[tc.list])
 			continue
@@ -281,11 +282,11 @@ func TestFiltersReachThePlatformAsItsParameters(t *testing.T) {
 		}
 	}
 	// The filter is applied: every iTwin a filtered list returns passes it.
-	resp := e.query(t, e.show.Token, `{ itwins(first: 100, filter: {subClass: [ASSET, PORTFOLIO], status: TRIAL}) { nodes { subClass status } } }`, nil)
+	resp := e.Query(t, e.Show.Token, `{ itwins(first: 100, filter: {subClass: [ASSET, PORTFOLIO], status: TRIAL}) { nodes { subClass status } } }`, nil)
 	var got struct {
 		Nodes []struct{ SubClass, Status string }
 	}
-	resp.field(t, "itwins", &got)
+	resp.Field(t, "itwins", &got)
 	if len(got.Nodes) == 0 {
 		t.Fatal("no trial assets")
 	}
@@ -297,10 +298,10 @@ func TestFiltersReachThePlatformAsItsParameters(t *testing.T) {
 }
 
 func TestRolesForbiddenLeavesSiblingsIntact(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	q := `query Perms($it: ID!) { itwin(id: $it) { displayName roles { displayName } myPermissions members(first: 2) { nodes { email } } } }`
-	resp := e.query(t, e.show.ReaderToken, q, map[string]any{"it": e.show.ITwinID})
-	if len(resp.Errors) != 1 || resp.errorAt("itwin", "roles").code() != "FORBIDDEN" {
+	resp := e.Query(t, e.Show.ReaderToken, q, map[string]any{"it": e.Show.ITwinID})
+	if len(resp.Errors) != 1 || resp.ErrorAt("itwin", "roles").Code() != "FORBIDDEN" {
 		t.Fatalf("errors %+v, want one FORBIDDEN at itwin.roles", resp.Errors)
 	}
 	var got struct {
@@ -309,36 +310,36 @@ func TestRolesForbiddenLeavesSiblingsIntact(t *testing.T) {
 		MyPermissions []string
 		Members       struct{ Nodes []struct{ Email string } }
 	}
-	resp.field(t, "itwin", &got)
+	resp.Field(t, "itwin", &got)
 	if got.DisplayName == "" || got.Roles != nil || len(got.Members.Nodes) != 2 || !slices.Contains(got.MyPermissions, "itwins_read") ||
 		slices.Contains(got.MyPermissions, "administration_manage_roles") {
 		t.Errorf("itwin = %+v; want roles null and every sibling answered", got)
 	}
 	// The manager sees the roles.
-	resp = e.query(t, e.show.Token, q, map[string]any{"it": e.show.ITwinID})
-	resp.field(t, "itwin", &got)
+	resp = e.Query(t, e.Show.Token, q, map[string]any{"it": e.Show.ITwinID})
+	resp.Field(t, "itwin", &got)
 	if len(resp.Errors) > 0 || len(got.Roles) != 3 || !slices.Contains(got.MyPermissions, "administration_manage_roles") {
 		t.Errorf("manager: %+v, errors %+v", got, resp.Errors)
 	}
 }
 
 func TestSearchUsers(t *testing.T) {
-	e := newEnv(t)
-	resp := e.query(t, e.show.Token, `query Find($t: String!) { searchUsers(text: $t) { id email displayName } }`, map[string]any{"t": "Grace Hopper"})
+	e := testenv.New(t)
+	resp := e.Query(t, e.Show.Token, `query Find($t: String!) { searchUsers(text: $t) { id email displayName } }`, map[string]any{"t": "Grace Hopper"})
 	var users []struct{ ID, Email, DisplayName string }
-	resp.field(t, "searchUsers", &users)
-	if len(resp.Errors) > 0 || len(users) != 1 || users[0].ID != e.show.MemberID || users[0].DisplayName != "Grace Hopper" {
+	resp.Field(t, "searchUsers", &users)
+	if len(resp.Errors) > 0 || len(users) != 1 || users[0].ID != e.Show.MemberID || users[0].DisplayName != "Grace Hopper" {
 		t.Errorf("search: %+v %+v", users, resp.Errors)
 	}
-	if q := e.emu.Requests()[0].Query; !strings.HasPrefix(q, "$search=") {
+	if q := e.Emu.Requests()[0].Query; !strings.HasPrefix(q, "$search=") {
 		t.Errorf("query %q, want $search", q)
 	}
 }
 
 func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
-	e := newEnv(t)
-	wp, _ := e.emu.ITwinID("WP-01-CON")
-	e.emu.OverrideITwin(wp, map[string]any{
+	e := testenv.New(t)
+	wp, _ := e.Emu.ITwinID("WP-01-CON")
+	e.Emu.OverrideITwin(wp, map[string]any{
 		"subClass": "Campus", "class": "Place", "status": "Archived",
 		"createdDateTime":      "last Tuesday",
 		"lastModifiedDateTime": "2021-06-24T14:44:19.33",
@@ -347,7 +348,7 @@ func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
 	  itwin(id: $id) { id displayName class rawClass subClass rawSubClass status rawStatus createdDateTime lastModifiedDateTime }
 	  itwins(first: 100, filter: {includeInactive: true}) { nodes { id subClass rawSubClass createdDateTime } } }`
 	for range 2 {
-		resp := e.query(t, e.show.Token, q, map[string]any{"id": wp})
+		resp := e.Query(t, e.Show.Token, q, map[string]any{"id": wp})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("errors: %+v", resp.Errors)
 		}
@@ -357,7 +358,7 @@ func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
 			RawClass, RawSubClass, RawStatus         string
 			LastModifiedDateTime                     string
 		}
-		resp.field(t, "itwin", &got)
+		resp.Field(t, "itwin", &got)
 		if got.DisplayName == "" || got.Class != nil || got.SubClass != nil || got.Status != nil || got.CreatedDateTime != nil ||
 			got.RawClass != "Place" || got.RawSubClass != "Campus" || got.RawStatus != "Archived" ||
 			got.LastModifiedDateTime != "2021-06-24T14:44:19.33Z" {
@@ -369,7 +370,7 @@ func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
 				SubClass        *string
 			}
 		}
-		resp.field(t, "itwins", &list)
+		resp.Field(t, "itwins", &list)
 		found := false
 		for _, n := range list.Nodes {
 			if n.ID == wp {
@@ -381,7 +382,7 @@ func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
 		}
 	}
 	// Logged once each, however often the values were met.
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	for _, v := range []string{"Campus", "last Tuesday"} {
 		if n := strings.Count(logs, v); n != 1 {
 			t.Errorf("%q logged %d times, want once", v, n)
@@ -392,12 +393,12 @@ func TestUnknownEnumAndOddDatesSurvive(t *testing.T) {
 // Every fixture date, whichever of the platform's forms it came in, reaches the client as RFC
 // 3339 in UTC.
 func TestDatesAreUTC(t *testing.T) {
-	e := newEnv(t)
-	resp := e.query(t, e.show.Token, `{ itwins(first: 100, filter: {includeInactive: true}) { nodes { createdDateTime lastModifiedDateTime } } me { createdDateTime } }`, nil)
+	e := testenv.New(t)
+	resp := e.Query(t, e.Show.Token, `{ itwins(first: 100, filter: {includeInactive: true}) { nodes { createdDateTime lastModifiedDateTime } } me { createdDateTime } }`, nil)
 	var list struct {
 		Nodes []struct{ CreatedDateTime, LastModifiedDateTime *string }
 	}
-	resp.field(t, "itwins", &list)
+	resp.Field(t, "itwins", &list)
 	n := 0
 	for _, node := range list.Nodes {
 		for _, d := range []*string{node.CreatedDateTime, node.LastModifiedDateTime} {
@@ -423,18 +424,18 @@ func uniq(ids []string) map[string]bool {
 func TestGuestSeesNullsNotErrors(t *testing.T) {
 	// A consultant from another organization is a member of the project, but not of its parent
 	// program, and the Users API does not return the host organization's people to it.
-	e := newEnv(t)
+	e := testenv.New(t)
 	var guest string
-	for _, u := range e.emu.DemoUsers() {
-		if u.ID == e.show.GuestID {
+	for _, u := range e.Emu.DemoUsers() {
+		if u.ID == e.Show.GuestID {
 			guest = u.Token
 		}
 	}
 	if guest == "" {
 		t.Fatal("the showcase guest has no token")
 	}
-	resp := e.query(t, guest, `query Guest($it: ID!) { itwin(id: $it) { displayName parentId parent { id } account { displayName }
-	  createdByUser { id } members(first: 3) { nodes { email user { id } } } } }`, map[string]any{"it": e.show.ITwinID})
+	resp := e.Query(t, guest, `query Guest($it: ID!) { itwin(id: $it) { displayName parentId parent { id } account { displayName }
+	  createdByUser { id } members(first: 3) { nodes { email user { id } } } } }`, map[string]any{"it": e.Show.ITwinID})
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
 	}
@@ -451,7 +452,7 @@ func TestGuestSeesNullsNotErrors(t *testing.T) {
 			}
 		}
 	}
-	resp.field(t, "itwin", &got)
+	resp.Field(t, "itwin", &got)
 	if got.ParentID == nil || got.Parent != nil || got.CreatedByUser != nil || got.Account.DisplayName != "Contoso Engineering" ||
 		len(got.Members.Nodes) != 3 || got.Members.Nodes[0].Email == "" || got.Members.Nodes[0].User != nil {
 		t.Errorf("guest's view: %+v", got)
@@ -459,17 +460,17 @@ func TestGuestSeesNullsNotErrors(t *testing.T) {
 }
 
 func TestAccountITwinsAreTheAccountsOwn(t *testing.T) {
-	e := newEnv(t)
+	e := testenv.New(t)
 	q := `query AccountITwins($acc: ID) { myPrimaryAccount { id itwins(first: 100, filter: {accountId: $acc, includeInactive: true}) {
 	  nodes { id iTwinAccountId } pageInfo { hasNextPage } } } }`
-	resp := e.query(t, e.show.Token, q, nil)
+	resp := e.Query(t, e.Show.Token, q, nil)
 	var acc struct {
 		ID     string
 		Itwins struct {
 			Nodes []struct{ ID, ITwinAccountID string }
 		}
 	}
-	resp.field(t, "myPrimaryAccount", &acc)
+	resp.Field(t, "myPrimaryAccount", &acc)
 	if len(resp.Errors) > 0 || len(acc.Itwins.Nodes) < 40 {
 		t.Fatalf("%d iTwins of the account, errors %+v", len(acc.Itwins.Nodes), resp.Errors)
 	}
@@ -479,7 +480,7 @@ func TestAccountITwinsAreTheAccountsOwn(t *testing.T) {
 		}
 	}
 	var listCalls int
-	for _, r := range e.emu.Requests() {
+	for _, r := range e.Emu.Requests() {
 		if r.Endpoint == emulator.EndpointITwins {
 			listCalls++
 			if got, _ := url.ParseQuery(r.Query); got.Get("iTwinAccountId") != acc.ID {
@@ -492,15 +493,15 @@ func TestAccountITwinsAreTheAccountsOwn(t *testing.T) {
 	}
 
 	// The account's own id as a filter is accepted; another account's is refused, before any call.
-	if resp := e.query(t, e.show.Token, q, map[string]any{"acc": acc.ID}); len(resp.Errors) > 0 {
+	if resp := e.Query(t, e.Show.Token, q, map[string]any{"acc": acc.ID}); len(resp.Errors) > 0 {
 		t.Errorf("filter with the account's own id: %+v", resp.Errors)
 	}
-	e.emu.Reset()
-	resp = e.query(t, e.show.Token, q, map[string]any{"acc": "00000000-0000-4000-8000-000000000001"})
-	if err := resp.errorAt("myPrimaryAccount", "itwins"); err.code() != "BAD_USER_INPUT" {
+	e.Emu.Reset()
+	resp = e.Query(t, e.Show.Token, q, map[string]any{"acc": "00000000-0000-4000-8000-000000000001"})
+	if err := resp.ErrorAt("myPrimaryAccount", "itwins"); err.Code() != "BAD_USER_INPUT" {
 		t.Errorf("another account's id: errors %+v, want BAD_USER_INPUT on itwins", resp.Errors)
 	}
-	if n := e.emu.Calls(emulator.EndpointITwins); n != 0 {
+	if n := e.Emu.Calls(emulator.EndpointITwins); n != 0 {
 		t.Errorf("%d list calls for a refused filter", n)
 	}
 }

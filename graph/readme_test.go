@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itwin-graphql/gateway/internal/testenv"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -19,9 +20,9 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(raw)
-	e := newEnv(t)
-	vars := map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID, "account": e.show.AccountID}
-	for _, id := range []string{e.show.ITwinID, e.show.MemberID, e.show.AccountID, e.show.ProgramID} {
+	e := testenv.New(t)
+	vars := map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID, "account": e.Show.AccountID}
+	for _, id := range []string{e.Show.ITwinID, e.Show.MemberID, e.Show.AccountID, e.Show.ProgramID} {
 		if !strings.Contains(readme, id) {
 			t.Errorf("the README does not quote the emulator's id %s", id)
 		}
@@ -44,7 +45,7 @@ func TestReadmeExamples(t *testing.T) {
 			for _, v := range op.VariableDefinitions {
 				used[v.Variable] = vars[v.Variable]
 			}
-			resp := e.query(t, e.show.Token, b[1], used)
+			resp := e.Query(t, e.Show.Token, b[1], used)
 			if len(resp.Errors) > 0 || len(resp.Data) == 0 {
 				t.Errorf("%s: errors %+v", op.Name, resp.Errors)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // TestSoak runs concurrent mixed queries from callers of three organizations while a fraction of
@@ -21,8 +22,8 @@ func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak test skipped in -short mode")
 	}
-	e := newEnvWith(t, []bentley.Option{bentley.WithTimeout(time.Second)})
-	e.emu.SetLatency(2 * time.Millisecond)
+	e := testenv.NewWith(t, []bentley.Option{bentley.WithTimeout(time.Second)})
+	e.Emu.SetLatency(2 * time.Millisecond)
 
 	type caller struct {
 		token, id, org string
@@ -30,10 +31,10 @@ func TestSoak(t *testing.T) {
 	}
 	var callers []caller
 	byOrg := map[string][]string{}
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		byOrg[u.Organization] = append(byOrg[u.Organization], u.ID)
 	}
-	for _, u := range e.emu.DemoUsers() {
+	for _, u := range e.Emu.DemoUsers() {
 		if u.OrgAdmin || len(callers) < 8 {
 			callers = append(callers, caller{u.Token, u.ID, u.Organization, byOrg[u.Organization]})
 		}
@@ -44,16 +45,16 @@ func TestSoak(t *testing.T) {
 	}
 
 	// Warm up (connections, caches), then take the baseline.
-	e.query(t, e.show.Token, `{ me { id } }`, nil)
-	e.upstream.CloseIdleConnections()
+	e.Query(t, e.Show.Token, `{ me { id } }`, nil)
+	e.Upstream.CloseIdleConnections()
 	http.DefaultClient.CloseIdleConnections()
 	goroutines, heap := settle()
 
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503, Every: 7})
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "0", Every: 11})
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultMalformed, Every: 13})
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultReset, Every: 17})
-	e.emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 500, Every: 19})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503, Every: 7})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "0", Every: 11})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultMalformed, Every: 13})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultReset, Every: 17})
+	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 500, Every: 19})
 
 	const mixed = `query($ids: [ID!]!) { me { id organizationName } myPrimaryAccount { displayName }
 		users(ids: $ids) { id organizationName } }`
@@ -69,12 +70,12 @@ func TestSoak(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < perWorker && time.Now().Before(deadline); i++ {
 				c := callers[(w+i)%len(callers)]
-				var resp gqlResponse
+				var resp testenv.Response
 				var err error
-				if i%3 == 0 && c.token == e.show.Token {
-					resp, err = e.post(c.token, aggregationQuery, map[string]any{"itwin": e.show.ITwinID, "member": e.show.MemberID})
+				if i%3 == 0 && c.token == e.Show.Token {
+					resp, err = e.Post(c.token, aggregationQuery, map[string]any{"itwin": e.Show.ITwinID, "member": e.Show.MemberID})
 				} else {
-					resp, err = e.post(c.token, mixed, map[string]any{"ids": everyone})
+					resp, err = e.Post(c.token, mixed, map[string]any{"ids": everyone})
 				}
 				if err != nil {
 					problems <- fmt.Sprintf("not a well-formed answer: %v", err)
@@ -84,16 +85,16 @@ func TestSoak(t *testing.T) {
 					problems <- fmt.Sprintf("no data: %+v", resp.Errors)
 				}
 				for _, ge := range resp.Errors {
-					if !known[ge.code()] {
+					if !known[ge.Code()] {
 						problems <- fmt.Sprintf("unexpected error %+v", ge)
 					}
 				}
 				var me *struct{ ID, OrganizationName string }
 				var account *struct{ DisplayName string }
 				var users []*struct{ ID, OrganizationName string }
-				_ = resp.decode("me", &me)
-				_ = resp.decode("myPrimaryAccount", &account)
-				_ = resp.decode("users", &users)
+				_ = resp.Decode("me", &me)
+				_ = resp.Decode("myPrimaryAccount", &account)
+				_ = resp.Decode("users", &users)
 				if me != nil && (me.ID != c.id || me.OrganizationName != c.org) {
 					problems <- fmt.Sprintf("%s saw me = %+v", c.id, me)
 				}
@@ -119,13 +120,13 @@ func TestSoak(t *testing.T) {
 	if n > 10 {
 		t.Errorf("... and %d more problems", n-10)
 	}
-	calls := e.emu.TotalCalls()
+	calls := e.Emu.TotalCalls()
 	if calls < 500 {
 		t.Errorf("only %d upstream calls: the soak did not run", calls)
 	}
 
-	e.emu.Reset()
-	e.upstream.CloseIdleConnections()
+	e.Emu.Reset()
+	e.Upstream.CloseIdleConnections()
 	http.DefaultClient.CloseIdleConnections()
 	afterGoroutines, afterHeap := settle()
 	if afterGoroutines > goroutines+2 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 const (
@@ -60,43 +60,17 @@ func withTrusted(t *testing.T, path, mode, bypass string, logs io.Writer) func(*
 	}
 }
 
-// sendParams POSTs a JSON body with the showcase token and decodes the answer.
-func (e *env) sendParams(t *testing.T, body map[string]any, headers ...string) gqlResponse {
+func wantMe(t *testing.T, what string, resp testenv.Response) {
 	t.Helper()
-	raw, _ := json.Marshal(body)
-	resp, answer := e.send(t, "POST", "", "application/json", "", string(raw), headers...)
-	return decodeAnswer(t, resp, answer)
-}
-
-// sendGET GETs the url values with the showcase token and decodes the answer.
-func (e *env) sendGET(t *testing.T, params url.Values, headers ...string) gqlResponse {
-	t.Helper()
-	resp, answer := e.send(t, "GET", "?"+params.Encode(), "", "", "", headers...)
-	return decodeAnswer(t, resp, answer)
-}
-
-// decodeAnswer decodes a GraphQL answer, with its HTTP status.
-func decodeAnswer(t *testing.T, resp *http.Response, body string) gqlResponse {
-	t.Helper()
-	var out gqlResponse
-	if err := json.Unmarshal([]byte(body), &out); err != nil {
-		t.Fatalf("%v: %s", err, body)
-	}
-	out.status = resp.StatusCode
-	return out
-}
-
-func wantMe(t *testing.T, what string, resp gqlResponse) {
-	t.Helper()
-	if resp.status != 200 || len(resp.Errors) > 0 || !strings.Contains(string(resp.Data["me"]), `"displayName"`) {
-		t.Errorf("%s: status %d, errors %+v, data %s", what, resp.status, resp.Errors, resp.Data["me"])
+	if resp.Status != 200 || len(resp.Errors) > 0 || !strings.Contains(string(resp.Data["me"]), `"displayName"`) {
+		t.Errorf("%s: status %d, errors %+v, data %s", what, resp.Status, resp.Errors, resp.Data["me"])
 	}
 }
 
-func wantRefused(t *testing.T, what string, resp gqlResponse, status int, code string) {
+func wantRefused(t *testing.T, what string, resp testenv.Response, status int, code string) {
 	t.Helper()
-	if resp.status != status || len(resp.Errors) != 1 || resp.Errors[0].code() != code || resp.Data != nil {
-		t.Errorf("%s: status %d, errors %+v; want %d %s", what, resp.status, resp.Errors, status, code)
+	if resp.Status != status || len(resp.Errors) != 1 || resp.Errors[0].Code() != code || resp.Data != nil {
+		t.Errorf("%s: status %d, errors %+v; want %d %s", what, resp.Status, resp.Errors, status, code)
 	}
 }
 
@@ -110,18 +84,18 @@ func TestTrustedDocumentsEveryFormAndFormat(t *testing.T) {
 			if apollo {
 				id = sha256Hex(meDoc)
 			}
-			e := newEnv(t, withTrusted(t, writeManifest(t, apollo, map[string]string{id: meDoc, "other": itwinDoc}), httpapi.TrustedEnforce, "", nil))
-			wantMe(t, "documentId as in the manifest", e.sendParams(t, map[string]any{"documentId": id}))
-			wantMe(t, "documentId sha256:<hex>", e.sendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex(meDoc)}))
-			wantMe(t, "APQ hash alone", e.sendParams(t, map[string]any{"extensions": map[string]any{
+			e := testenv.New(t, withTrusted(t, writeManifest(t, apollo, map[string]string{id: meDoc, "other": itwinDoc}), httpapi.TrustedEnforce, "", nil))
+			wantMe(t, "documentId as in the manifest", e.SendParams(t, map[string]any{"documentId": id}))
+			wantMe(t, "documentId sha256:<hex>", e.SendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex(meDoc)}))
+			wantMe(t, "APQ hash alone", e.SendParams(t, map[string]any{"extensions": map[string]any{
 				"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(meDoc)}}}))
-			wantMe(t, "APQ hash with its text", e.sendParams(t, map[string]any{"query": meDoc, "extensions": map[string]any{
+			wantMe(t, "APQ hash with its text", e.SendParams(t, map[string]any{"query": meDoc, "extensions": map[string]any{
 				"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(meDoc)}}}))
-			wantMe(t, "full text", e.sendParams(t, map[string]any{"query": meDoc}))
-			wantMe(t, "GET with documentId", e.sendGET(t, url.Values{"documentId": {id}}))
-			resp := e.sendParams(t, map[string]any{"documentId": "other", "variables": map[string]any{"id": e.show.ITwinID}})
-			if resp.status != 200 || !strings.Contains(string(resp.Data["itwin"]), e.show.ITwinID) {
-				t.Errorf("a listed document with variables: %d %+v", resp.status, resp.Errors)
+			wantMe(t, "full text", e.SendParams(t, map[string]any{"query": meDoc}))
+			wantMe(t, "GET with documentId", e.SendGET(t, url.Values{"documentId": {id}}))
+			resp := e.SendParams(t, map[string]any{"documentId": "other", "variables": map[string]any{"id": e.Show.ITwinID}})
+			if resp.Status != 200 || !strings.Contains(string(resp.Data["itwin"]), e.Show.ITwinID) {
+				t.Errorf("a listed document with variables: %d %+v", resp.Status, resp.Errors)
 			}
 		})
 	}
@@ -129,42 +103,42 @@ func TestTrustedDocumentsEveryFormAndFormat(t *testing.T) {
 
 // Enforce mode refuses every unlisted document before parsing it and calls nothing upstream.
 func TestTrustedDocumentsEnforce(t *testing.T) {
-	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedEnforce, "a-long-bypass-key-for-graphiql", nil))
-	e.emu.Reset()
-	wantRefused(t, "unlisted text", e.sendParams(t, map[string]any{"query": "{ me { id } }"}), 403, graph.CodePersistedQueryNotInList)
+	e := testenv.New(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedEnforce, "a-long-bypass-key-for-graphiql", nil))
+	e.Emu.Reset()
+	wantRefused(t, "unlisted text", e.SendParams(t, map[string]any{"query": "{ me { id } }"}), 403, graph.CodePersistedQueryNotInList)
 	// Not even parsed: a document gqlgen would refuse as a syntax error is refused for not being listed.
-	wantRefused(t, "unlisted, unparsable text", e.sendParams(t, map[string]any{"query": "{{{{ not graphql"}), 403, graph.CodePersistedQueryNotInList)
-	wantRefused(t, "unknown documentId", e.sendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex("{ me { id } }")}), 400, graph.CodePersistedQueryNotFound)
-	wantRefused(t, "unknown documentId over GET", e.sendGET(t, url.Values{"documentId": {"nope"}}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "unlisted, unparsable text", e.SendParams(t, map[string]any{"query": "{{{{ not graphql"}), 403, graph.CodePersistedQueryNotInList)
+	wantRefused(t, "unknown documentId", e.SendParams(t, map[string]any{"documentId": "sha256:" + sha256Hex("{ me { id } }")}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "unknown documentId over GET", e.SendGET(t, url.Values{"documentId": {"nope"}}), 400, graph.CodePersistedQueryNotFound)
 	// APQ cannot register a new document: the hash with its text is refused, and stays unknown.
 	unlisted := "{ me { email } }"
 	apq := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(unlisted)}}
-	wantRefused(t, "APQ registration", e.sendParams(t, map[string]any{"query": unlisted, "extensions": apq}), 400, graph.CodePersistedQueryNotFound)
-	wantRefused(t, "APQ hash after a registration attempt", e.sendParams(t, map[string]any{"extensions": apq}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "APQ registration", e.SendParams(t, map[string]any{"query": unlisted, "extensions": apq}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "APQ hash after a registration attempt", e.SendParams(t, map[string]any{"extensions": apq}), 400, graph.CodePersistedQueryNotFound)
 	// A listed id with another document's text is not a way in.
-	wantRefused(t, "listed id, other text", e.sendParams(t, map[string]any{"documentId": "me", "query": unlisted}), 400, graph.CodePersistedQueryNotFound)
-	wantRefused(t, "wrong bypass key", e.sendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "not-the-key-at-all-000"), 403, graph.CodePersistedQueryNotInList)
-	if n := e.emu.TotalCalls(); n != 0 {
+	wantRefused(t, "listed id, other text", e.SendParams(t, map[string]any{"documentId": "me", "query": unlisted}), 400, graph.CodePersistedQueryNotFound)
+	wantRefused(t, "wrong bypass key", e.SendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "not-the-key-at-all-000"), 403, graph.CodePersistedQueryNotInList)
+	if n := e.Emu.TotalCalls(); n != 0 {
 		t.Errorf("refused documents made %d upstream calls", n)
 	}
 	// The bypass key (GraphiQL, operators) may send anything.
-	resp := e.sendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "a-long-bypass-key-for-graphiql")
-	if resp.status != 200 || len(resp.Errors) > 0 {
-		t.Errorf("with the bypass key: %d %+v", resp.status, resp.Errors)
+	resp := e.SendParams(t, map[string]any{"query": unlisted}, httpapi.BypassHeader, "a-long-bypass-key-for-graphiql")
+	if resp.Status != 200 || len(resp.Errors) > 0 {
+		t.Errorf("with the bypass key: %d %+v", resp.Status, resp.Errors)
 	}
 }
 
 // Log mode serves unlisted documents and logs each one once, without its text.
 func TestTrustedDocumentsLogMode(t *testing.T) {
-	var logs lockedWriter
-	e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedLog, "", &logs))
+	var logs testenv.LockedWriter
+	e := testenv.New(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), httpapi.TrustedLog, "", &logs))
 	unlisted := "query Unlisted { me { id email } }"
 	for i := 0; i < 3; i++ {
-		if resp := e.sendParams(t, map[string]any{"query": unlisted, "operationName": "Unlisted"}); resp.status != 200 || len(resp.Errors) > 0 {
-			t.Fatalf("log mode refused: %d %+v", resp.status, resp.Errors)
+		if resp := e.SendParams(t, map[string]any{"query": unlisted, "operationName": "Unlisted"}); resp.Status != 200 || len(resp.Errors) > 0 {
+			t.Fatalf("log mode refused: %d %+v", resp.Status, resp.Errors)
 		}
 	}
-	wantMe(t, "listed", e.sendParams(t, map[string]any{"documentId": "me"}))
+	wantMe(t, "listed", e.SendParams(t, map[string]any{"documentId": "me"}))
 	text := logs.String()
 	if n := strings.Count(text, "operation not among the trusted documents"); n != 1 {
 		t.Errorf("the unlisted operation was logged %d times, want once:\n%s", n, text)
@@ -174,7 +148,7 @@ func TestTrustedDocumentsLogMode(t *testing.T) {
 	}
 	// APQ works as before in log mode.
 	apq := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": sha256Hex(unlisted)}}
-	if resp := e.sendParams(t, map[string]any{"query": unlisted, "extensions": apq}); resp.status != 200 || len(resp.Errors) > 0 {
+	if resp := e.SendParams(t, map[string]any{"query": unlisted, "extensions": apq}); resp.Status != 200 || len(resp.Errors) > 0 {
 		t.Errorf("APQ registration in log mode: %+v", resp.Errors)
 	}
 }
@@ -213,31 +187,31 @@ func TestTrustedDocumentsJudgeWhatRuns(t *testing.T) {
 	}
 	for _, mode := range []string{httpapi.TrustedEnforce, httpapi.TrustedLog} {
 		t.Run(mode, func(t *testing.T) {
-			var logs lockedWriter
-			e := newEnv(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), mode, "", &logs))
-			e.emu.Reset()
+			var logs testenv.LockedWriter
+			e := testenv.New(t, withTrusted(t, writeManifest(t, false, map[string]string{"me": meDoc}), mode, "", &logs))
+			e.Emu.Reset()
 			for name, body := range bodies {
-				resp, answer := e.send(t, "POST", "", "application/json", "", body)
-				wantRefused(t, name, decodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
+				resp, answer := e.Send(t, "POST", "", "application/json", "", body)
+				wantRefused(t, name, testenv.DecodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
 				if strings.Contains(answer, "email") {
 					t.Errorf("%s: the refusal quotes the body: %s", name, answer)
 				}
 			}
-			resp, answer := e.send(t, "GET", "?query="+url.QueryEscape(meDoc)+"&query="+url.QueryEscape(unlisted), "", "", "")
-			wantRefused(t, "GET with query twice", decodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
-			if n := e.emu.TotalCalls(); n != 0 {
+			resp, answer := e.Send(t, "GET", "?query="+url.QueryEscape(meDoc)+"&query="+url.QueryEscape(unlisted), "", "", "")
+			wantRefused(t, "GET with query twice", testenv.DecodeAnswer(t, resp, answer), 400, graph.CodeBadRequest)
+			if n := e.Emu.TotalCalls(); n != 0 {
 				t.Errorf("refused bodies made %d platform calls", n)
 			}
 			if mode == httpapi.TrustedEnforce {
 				// Nothing was registered: the hash alone is still unknown.
-				wantRefused(t, "APQ hash after the attempts", e.sendParams(t, map[string]any{"extensions": json.RawMessage(apq)}), 400, graph.CodePersistedQueryNotFound)
+				wantRefused(t, "APQ hash after the attempts", e.SendParams(t, map[string]any{"extensions": json.RawMessage(apq)}), 400, graph.CodePersistedQueryNotFound)
 			}
 			// The same document sent plainly is judged as usual: refused, or served and logged.
-			resp2 := e.sendParams(t, map[string]any{"query": unlisted})
+			resp2 := e.SendParams(t, map[string]any{"query": unlisted})
 			if mode == httpapi.TrustedEnforce {
 				wantRefused(t, "plain unlisted", resp2, 403, graph.CodePersistedQueryNotInList)
-			} else if resp2.status != 200 || !strings.Contains(logs.String(), sha256Hex(unlisted)) {
-				t.Errorf("log mode: status %d; the unlisted document was not logged:\n%s", resp2.status, logs.String())
+			} else if resp2.Status != 200 || !strings.Contains(logs.String(), sha256Hex(unlisted)) {
+				t.Errorf("log mode: status %d; the unlisted document was not logged:\n%s", resp2.Status, logs.String())
 			}
 		})
 	}

@@ -1,6 +1,6 @@
 //go:build race
 
-package graph_test
+package testenv
 
 import "github.com/itwin-graphql/gateway/graph"
 
@@ -8,12 +8,12 @@ import "github.com/itwin-graphql/gateway/graph"
 // enqueue path about ninefold (measured: 1500 Load calls take 0.8 ms without it, 7 ms with it).
 // The batching logic is the same; only the time it is given scales with the instrumentation.
 // The benchmark checks the same upstream-call counts at the default window.
-const testBatchWait = 10 * graph.DefaultBatchWait
+const BatchWait = 10 * graph.DefaultBatchWait
 
 // testBatchIdle widens the idle gap by the same factor, for the same reason.
-const testBatchIdle = 10 * graph.DefaultBatchIdle
+const BatchIdle = 10 * graph.DefaultBatchIdle
 
 // largeDocuments is how many distinct 1 MB documents the memory test sends under the race
 // detector, which makes each about 0.2 s of CPU. CI also runs the test without the detector, with
 // all 1000 (.ci/run).
-const largeDocuments = 100
+const LargeDocuments = 100

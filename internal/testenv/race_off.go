@@ -1,14 +1,14 @@
 //go:build !race
 
-package graph_test
+package testenv
 
 import "github.com/itwin-graphql/gateway/graph"
 
 // testBatchWait is the production default when the race detector is off.
-const testBatchWait = graph.DefaultBatchWait
+const BatchWait = graph.DefaultBatchWait
 
 // testBatchIdle is the production default when the race detector is off.
-const testBatchIdle = graph.DefaultBatchIdle
+const BatchIdle = graph.DefaultBatchIdle
 
 // largeDocuments is how many distinct 1 MB documents the memory test sends.
-const largeDocuments = 1000
+const LargeDocuments = 1000
