@@ -37,7 +37,7 @@ func TestRetriesSpendTheRequestBudget(t *testing.T) {
 	// The request's budget of 100 counts retries too. (The process-wide budget is opened wide
 	// here, so that only the request's budget binds.)
 	e := testenv.NewWith(t, []bentley.Option{bentley.WithRetries(2), bentley.WithRetryBudget(1)},
-		withLimits(graph.Limits{CallBudget: 100}))
+		testenv.WithLimits(graph.Limits{CallBudget: 100}))
 	e.Emu.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 503})
 	resp := e.Query(t, e.Show.Token, wideQuery(60), nil)
 	if len(resp.Errors) == 0 {

@@ -20,7 +20,7 @@ import (
 func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 	const window = 2 * time.Second
 	// No idle gap: only known-batch dispatch can answer before the window closes.
-	e := testenv.New(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 }, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
+	e := testenv.New(t, func(o *httpapi.Options) { o.BatchWait, o.BatchIdle = window, -1 }, testenv.WithLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
 	e.Emu.SetLatency(50 * time.Millisecond) // well above the race detector's scheduling delays, so rounds read true
 	var own []string
 	for _, u := range e.Emu.DemoUsers() {

@@ -223,7 +223,7 @@ func wantNotFound(t *testing.T, errs []testenv.Error, at ...int) {
 // unknown types included, are refused before execution with one BAD_USER_INPUT and no upstream
 // call.
 func TestEntitiesPastTheLimitAreRefused(t *testing.T) {
-	e := subgraphEnv(t, withLimits(graph.Limits{MaxComplexity: 1 << 30, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10, MaxTokens: 1 << 20}))
+	e := subgraphEnv(t, testenv.WithLimits(graph.Limits{MaxComplexity: 1 << 30, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10, MaxTokens: 1 << 20}))
 	id := func(i int) string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", i) }
 	mixed := make([]map[string]any, 0, graph.MaxRepresentations+1)
 	for i := 0; i <= graph.MaxRepresentations; i++ {

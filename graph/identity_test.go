@@ -88,7 +88,7 @@ query Identity($me: ID!, $grace: ID!, $it: ID!, $search: String!) {
 // caller's answers, two objects with the same __typename and id carry equal values for every
 // field both select, whichever path returned them.
 func TestOneEntityOneValue(t *testing.T) {
-	e := testenv.New(t, withLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
+	e := testenv.New(t, testenv.WithLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
 	vars := map[string]any{"me": meID(t, e), "grace": e.Show.MemberID, "it": e.Show.ITwinID, "search": "lovelace"}
 	resp := e.Query(t, e.Show.Token, identityQuery, vars)
 	if len(resp.Errors) > 0 {

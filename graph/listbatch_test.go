@@ -200,7 +200,7 @@ func TestDefaultLimitsAndLists(t *testing.T) {
 	// The README's list query at its documented size fits the default limits. Four times its
 	// size is refused by the complexity limit before any call; a page whose every node costs
 	// three calls is cut off by the call budget, not sent.
-	e := testenv.New(t, withLimits(graph.DefaultLimits))
+	e := testenv.New(t, testenv.WithLimits(graph.DefaultLimits))
 	account := accountOf(t, e)
 	teams := `query Big($acc: ID!, $n: Int) { itwins(first: $n, filter: {accountId: $acc, includeInactive: true}) { nodes {
 	  members(first: 10) { nodes { user { email } } } } } }`

@@ -20,6 +20,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/graph"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
 )
 
@@ -308,4 +309,8 @@ func (e *Gateway) Raw(t *testing.T, contentType, body string, chunked bool) (int
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(out)
+}
+
+func WithLimits(l graph.Limits) func(*httpapi.Options) {
+	return func(o *httpapi.Options) { o.Limits = l }
 }
