@@ -51,17 +51,6 @@ func waitTokenSettled(t *testing.T, g *runningGateway) {
 	})
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
 func TestServiceMode(t *testing.T) {
 	emu := emulator.New()
 	g := serviceGateway(t, emu, nil)

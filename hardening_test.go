@@ -229,29 +229,6 @@ func TestSubgraphApart(t *testing.T) {
 	})
 }
 
-// postStatus POSTs a JSON body and returns the status and the body.
-func postStatus(t *testing.T, url, body string, headers ...string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(raw)
-}
-
-func postBody(t *testing.T, url, body string, headers ...string) string {
-	t.Helper()
-	_, out := postStatus(t, url, body, headers...)
-	return out
-}
-
 // SIGHUP reloads the manifest when there is one; without one it is logged, never the default
 // action (which ends the process with no drain).
 func TestHangupWithoutManifest(t *testing.T) {

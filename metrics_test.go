@@ -16,26 +16,6 @@ import (
 	"github.com/itwin-graphql/gateway/internal/telemetry"
 )
 
-// post sends one GraphQL request to a gateway and returns the body.
-func post(t *testing.T, url, token, body string, headers ...string) string {
-	t.Helper()
-	req, _ := http.NewRequest("POST", url+"/graphql", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return string(out)
-}
-
 func TestMetricsAndLogs(t *testing.T) {
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
