@@ -13,17 +13,8 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
-
-// inMemory is a RoundTripper that serves requests with a handler in the same goroutine: the
-// benchmarks measure the gateway's own path without loopback TCP.
-type inMemory struct{ h http.Handler }
-
-func (m inMemory) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, req)
-	return rec.Result(), nil
-}
 
 // benchGateway returns the gateway handler over an in-memory emulator.
 func benchGateway(b *testing.B, opts ...bentley.Option) (http.Handler, *emulator.Emulator) {
@@ -31,7 +22,7 @@ func benchGateway(b *testing.B, opts ...bentley.Option) (http.Handler, *emulator
 	emu := emulator.New()
 	client, err := bentley.NewClient(append([]bentley.Option{
 		bentley.WithBaseURL("http://emulator.invalid"),
-		bentley.WithHTTPClient(&http.Client{Transport: inMemory{emu}}),
+		bentley.WithHTTPClient(&http.Client{Transport: testenv.InMemory{Handler: emu}}),
 	}, opts...)...)
 	if err != nil {
 		b.Fatal(err)

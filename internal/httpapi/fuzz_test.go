@@ -1,4 +1,4 @@
-package httpapi
+package httpapi_test
 
 import (
 	"bytes"
@@ -14,16 +14,9 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/graph"
+	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
-
-// inMemory serves upstream requests with the emulator in the same process.
-type inMemory struct{ h http.Handler }
-
-func (m inMemory) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	m.h.ServeHTTP(rec, req)
-	return rec.Result(), nil
-}
 
 // FuzzGraphQLRequest posts arbitrary bodies to the GraphQL endpoint. It must never panic, must
 // answer with a status the endpoint uses and a JSON body, and must never echo the caller's token.
@@ -31,11 +24,11 @@ func FuzzGraphQLRequest(f *testing.F) {
 	emu := emulator.New()
 	show := emu.Showcase()
 	client, err := bentley.NewClient(bentley.WithBaseURL("http://emulator.invalid"),
-		bentley.WithHTTPClient(&http.Client{Transport: inMemory{emu}}))
+		bentley.WithHTTPClient(&http.Client{Transport: testenv.InMemory{Handler: emu}}))
 	if err != nil {
 		f.Fatal(err)
 	}
-	h := NewHandler(Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	h := httpapi.NewHandler(httpapi.Options{Client: client, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Limits: graph.Limits{MaxBodyBytes: 64 << 10}})
 
 	seeds := []string{
