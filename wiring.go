@@ -231,7 +231,7 @@ func (gw *gateway) platformClient(cfg config, baseURL string, tracerProvider tra
 		bentley.WithMaxConcurrencyPerCaller(cfg.perCaller),
 		bentley.WithRetryBudget(cfg.retryBudget),
 		bentley.WithDedup(cfg.dedup),
-		bentley.WithCache(cfg.cacheTTL, cfg.cacheEntries, cfg.cacheBytes),
+		bentley.WithCache(cfg.cacheTTL, answerCache(cfg, m)),
 	)...)
 	if err != nil {
 		return nil, nil, err
@@ -240,6 +240,19 @@ func (gw *gateway) platformClient(cfg config, baseURL string, tracerProvider tra
 		tier.OnHoldOff(client.HoldOff)
 	}
 	return client, tier, nil
+}
+
+// answerCache is the platform client's in-process response cache: the shared LRU, bounded by
+// CACHE_MAX_ENTRIES and CACHE_MAX_BYTES (each answer costs its key and body), its evictions
+// counted; nil when CACHE_TTL is off.
+func answerCache(cfg config, m *telemetry.Metrics) bentley.AnswerCache {
+	if cfg.cacheTTL <= 0 {
+		return nil
+	}
+	lru := sharedstate.NewLRU[*bentley.CachedAnswer](cfg.cacheEntries, int64(cfg.cacheBytes))
+	lru.Cost = func(key string, a *bentley.CachedAnswer) int64 { return int64(len(key)) + a.Bytes() }
+	lru.Evicted = m.CacheEvicted
+	return lru
 }
 
 // authentication is how requests get their platform token: in service mode the gateway's own,

@@ -1,85 +1,43 @@
 package bentley
 
 import (
-	"container/list"
-	"sync"
+	"context"
 	"time"
 )
 
-// responseCache keeps successful answers for a fixed time, bounded in entries and bytes, and
-// evicts the least recently used first. Keys carry the credential hash, so one caller's answers
-// are never served to another.
-type responseCache struct {
-	ttl        time.Duration
-	maxEntries int
-	maxBytes   int
-	now        func() time.Time
-
-	mu    sync.Mutex
-	bytes int
-	order *list.List // front is most recently used
-	items map[string]*list.Element
+// AnswerCache is where the client keeps successful answers within the process (WithCache),
+// bounded in entries and bytes by its implementation: the gateway's is sharedstate's LRU, with
+// CachedAnswer.Bytes as its cost. Keys carry the credential hash, so one caller's answers are
+// never served to another.
+type AnswerCache interface {
+	Get(ctx context.Context, key string) (*CachedAnswer, bool)
+	Add(ctx context.Context, key string, answer *CachedAnswer)
 }
 
-type cacheEntry struct {
-	key     string
+// CachedAnswer is one kept answer, immutable once made, with the time it goes stale.
+type CachedAnswer struct {
 	res     *rawResponse
 	expires time.Time
-	size    int
 }
 
-func newResponseCache(ttl time.Duration, maxEntries, maxBytes int) *responseCache {
-	return &responseCache{
-		ttl: ttl, maxEntries: maxEntries, maxBytes: maxBytes, now: time.Now,
-		order: list.New(), items: map[string]*list.Element{},
-	}
+// Bytes is the answer's size, for the cache's byte bound.
+func (a *CachedAnswer) Bytes() int64 { return int64(len(a.res.body)) }
+
+// responseCache keeps successful answers for a fixed time in an AnswerCache.
+type responseCache struct {
+	ttl   time.Duration
+	store AnswerCache
+	now   func() time.Time
 }
 
-func (c *responseCache) get(key string) (*rawResponse, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[key]
-	if !ok {
+func (c *responseCache) get(ctx context.Context, key string) (*rawResponse, bool) {
+	a, ok := c.store.Get(ctx, key)
+	if !ok || !c.now().Before(a.expires) {
 		return nil, false
 	}
-	e := el.Value.(*cacheEntry)
-	if !c.now().Before(e.expires) {
-		c.remove(el)
-		return nil, false
-	}
-	c.order.MoveToFront(el)
-	return e.res, true
+	return a.res, true
 }
 
-// put keeps an answer and returns how many others it evicted to stay within the bounds.
-func (c *responseCache) put(key string, res *rawResponse) (evicted int) {
-	size := len(key) + len(res.body)
-	if size > c.maxBytes {
-		return 0
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.remove(el)
-	}
-	c.items[key] = c.order.PushFront(&cacheEntry{key: key, res: res, expires: c.now().Add(c.ttl), size: size})
-	c.bytes += size
-	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		c.remove(c.order.Back())
-		evicted++
-	}
-	return evicted
-}
-
-func (c *responseCache) remove(el *list.Element) {
-	e := c.order.Remove(el).(*cacheEntry)
-	delete(c.items, e.key)
-	c.bytes -= e.size
-}
-
-// stats reports the entries and bytes held, for tests and metrics.
-func (c *responseCache) stats() (entries, bytes int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len(), c.bytes
+func (c *responseCache) put(ctx context.Context, key string, res *rawResponse) {
+	c.store.Add(ctx, key, &CachedAnswer{res: res, expires: c.now().Add(c.ttl)})
 }

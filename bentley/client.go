@@ -104,8 +104,6 @@ type Observer interface {
 	// identical call in flight); and "cache_miss" / "shared_cache_miss" for a read a tier could
 	// not answer.
 	UpstreamShared(endpoint, kind string)
-	// CacheEvicted reports answers the response cache dropped to stay within its bounds.
-	CacheEvicted(n int)
 }
 
 // WithObserver sets the observer of upstream calls.
@@ -174,19 +172,16 @@ func WithDedup(on bool) Option {
 	}
 }
 
-// WithCache keeps successful read answers for ttl, per credential, in at most maxEntries
-// entries and maxBytes bytes (least recently used evicted first). Off by default: a cached
-// answer can be up to ttl stale, for instance still showing a member who was just removed.
-func WithCache(ttl time.Duration, maxEntries, maxBytes int) Option {
+// WithCache keeps successful read answers for ttl, per credential, in store, which bounds them.
+// Off by default (and with a ttl of 0 or no store): a cached answer can be up to ttl stale, for
+// instance still showing a member who was just removed.
+func WithCache(ttl time.Duration, store AnswerCache) Option {
 	return func(c *Client) error {
-		if ttl <= 0 {
+		if ttl <= 0 || store == nil {
 			c.cache = nil
 			return nil
 		}
-		if maxEntries <= 0 || maxBytes <= 0 {
-			return fmt.Errorf("bentley: cache bounds must be positive, got %d entries and %d bytes", maxEntries, maxBytes)
-		}
-		c.cache = newResponseCache(ttl, maxEntries, maxBytes)
+		c.cache = &responseCache{ttl: ttl, store: store, now: time.Now}
 		return nil
 	}
 }

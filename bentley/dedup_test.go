@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/sharedstate"
 )
 
 func TestFlightGroupCancelsOnlyWhenEveryWaiterLeft(t *testing.T) {
@@ -64,35 +65,44 @@ func TestFlightGroupCancelsOnlyWhenEveryWaiterLeft(t *testing.T) {
 	}
 }
 
+// The response cache in the gateway's LRU: least recently used evicted first, bounded in entries
+// and bytes (key and body), an answer larger than the whole cache not kept, none served at its TTL.
 func TestResponseCacheBounds(t *testing.T) {
+	ctx := context.Background()
 	now := time.Unix(0, 0)
-	c := newResponseCache(time.Minute, 3, 1000)
-	c.now = func() time.Time { return now }
+	lru := sharedstate.NewLRU[*CachedAnswer](3, 1000)
+	lru.Cost = func(key string, a *CachedAnswer) int64 { return int64(len(key)) + a.Bytes() }
+	evicted := 0
+	lru.Evicted = func(n int) { evicted += n }
+	c := &responseCache{ttl: time.Minute, store: lru, now: func() time.Time { return now }}
 	res := func(n int) *rawResponse { return &rawResponse{status: 200, body: []byte(strings.Repeat("x", n))} }
 
-	c.put("a", res(10))
-	c.put("b", res(10))
-	c.put("c", res(10))
-	c.get("a") // a is now the most recently used
-	c.put("d", res(10))
-	if _, ok := c.get("b"); ok {
+	c.put(ctx, "a", res(10))
+	c.put(ctx, "b", res(10))
+	c.put(ctx, "c", res(10))
+	c.get(ctx, "a") // a is now the most recently used
+	c.put(ctx, "d", res(10))
+	if _, ok := c.get(ctx, "b"); ok {
 		t.Error("b should be evicted first (least recently used) past 3 entries")
 	}
 	for _, k := range []string{"a", "c", "d"} {
-		if _, ok := c.get(k); !ok {
+		if _, ok := c.get(ctx, k); !ok {
 			t.Errorf("%s evicted", k)
 		}
 	}
-	c.put("big", res(900))
-	if n, b := c.stats(); b > 1000 || n > 3 {
-		t.Errorf("%d entries, %d bytes: over the bounds", n, b)
+	c.put(ctx, "big", res(900))
+	if b := lru.Bytes(); b > 1000 {
+		t.Errorf("%d bytes: over the bound", b)
 	}
-	c.put("huge", res(2000))
-	if _, ok := c.get("huge"); ok {
+	if evicted < 2 {
+		t.Errorf("%d evictions reported, want at least 2 (b, then room for big)", evicted)
+	}
+	c.put(ctx, "huge", res(2000))
+	if _, ok := c.get(ctx, "huge"); ok {
 		t.Error("an entry larger than the whole cache was kept")
 	}
 	now = now.Add(time.Minute)
-	if _, ok := c.get("big"); ok {
+	if _, ok := c.get(ctx, "big"); ok {
 		t.Error("an entry was served at its TTL")
 	}
 }
@@ -171,7 +181,7 @@ func TestDedupSharesOnlyWithinACredential(t *testing.T) {
 }
 
 func TestCachePerCredential(t *testing.T) {
-	emu, c := clientFor(t, WithCache(time.Minute, 100, 1<<20))
+	emu, c := clientFor(t, WithCache(time.Minute, sharedstate.NewLRU[*CachedAnswer](100, 1<<20)))
 	users := emu.DemoUsers()
 	ada := WithToken(context.Background(), users[0].Token)
 	other := WithToken(context.Background(), users[1].Token)

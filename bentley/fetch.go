@@ -36,7 +36,7 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		key = shareKey(req.credential, req.Method, req.URL.String(), req.Header.Get("Prefer"), req.body)
 	}
 	if c.cache != nil {
-		if res, ok := c.cache.get(key); ok {
+		if res, ok := c.cache.get(ctx, key); ok {
 			c.observeShared(req.endpoint, "cache_hit")
 			return res, nil
 		}
@@ -44,7 +44,7 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		if c.shared != nil {
 			if res, ok := c.sharedGet(req, key); ok {
 				c.observeShared(req.endpoint, "shared_cache_hit")
-				c.cache.put(key, res)
+				c.cache.put(ctx, key, res)
 				return res, nil
 			}
 			c.observeShared(req.endpoint, "shared_cache_miss")
@@ -72,9 +72,7 @@ func (c *Client) fetch(req *request) (*rawResponse, error) {
 		c.noteRateLimit(req, res)
 		if !retryable(res, err) || attempt >= c.retries {
 			if err == nil && c.cache != nil && res.status >= 200 && res.status < 300 {
-				if evicted := c.cache.put(key, res); evicted > 0 && c.observer != nil {
-					c.observer.CacheEvicted(evicted)
-				}
+				c.cache.put(ctx, key, res)
 				if c.shared != nil {
 					c.sharedPut(req, key, res)
 				}

@@ -15,6 +15,8 @@ type LRU[V any] struct {
 	maxBytes   int64
 	// Cost estimates the bytes an entry holds; the key's length when nil. Set it before use.
 	Cost func(key string, v V) int64
+	// Evicted, when set, is told how many entries an Add evicted to stay within the bounds.
+	Evicted func(n int)
 
 	mu    sync.Mutex
 	bytes int64
@@ -52,18 +54,22 @@ func (c *LRU[V]) Add(_ context.Context, key string, value V) {
 	if c.Cost != nil {
 		cost = c.Cost(key, value)
 	}
+	evicted := 0
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
 		c.remove(el)
 	}
-	if cost > c.maxBytes {
-		return
+	if cost <= c.maxBytes {
+		c.items[key] = c.order.PushFront(&lruEntry[V]{key: key, v: value, cost: cost})
+		c.bytes += cost
+		for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
+			c.remove(c.order.Back())
+			evicted++
+		}
 	}
-	c.items[key] = c.order.PushFront(&lruEntry[V]{key: key, v: value, cost: cost})
-	c.bytes += cost
-	for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
-		c.remove(c.order.Back())
+	c.mu.Unlock()
+	if evicted > 0 && c.Evicted != nil {
+		c.Evicted(evicted)
 	}
 }
 
