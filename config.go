@@ -23,7 +23,6 @@ type config struct {
 	apiURL          string
 	upstreamTimeout time.Duration
 	batchWait       time.Duration
-	batchIdle       time.Duration
 	dedup           bool
 	cacheTTL        time.Duration
 	cacheEntries    int
@@ -156,9 +155,6 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if cfg.batchWait > time.Second {
 		return config{}, fmt.Errorf("BATCH_WAIT: %q is more than 1s, which every such batch could add to a query", get("BATCH_WAIT"))
-	}
-	if cfg.batchIdle, err = time.ParseDuration(get("BATCH_IDLE")); err != nil || cfg.batchIdle < 0 || cfg.batchIdle > cfg.batchWait {
-		return config{}, fmt.Errorf("BATCH_IDLE: %q is not a duration from 0s to BATCH_WAIT, such as 50us", get("BATCH_IDLE"))
 	}
 	if cfg.requestTimeout, err = positiveDuration("REQUEST_TIMEOUT", get("REQUEST_TIMEOUT")); err != nil {
 		return config{}, err

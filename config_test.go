@@ -151,7 +151,6 @@ func TestHelpAndParsedDefaultsMatchTheSettings(t *testing.T) {
 		"UPSTREAM_MAX_CONCURRENCY_PER_CALLER": {cfg.perCaller, bentley.DefaultMaxConcurrencyPerCaller},
 		"UPSTREAM_RETRY_BUDGET":               {cfg.retryBudget, bentley.DefaultRetryRatio},
 		"BATCH_WAIT":                          {cfg.batchWait, graph.DefaultBatchWait},
-		"BATCH_IDLE":                          {cfg.batchIdle, graph.DefaultBatchIdle},
 		"REQUEST_TIMEOUT":                     {cfg.requestTimeout, httpapi.DefaultRequestTimeout},
 		"MAX_IN_FLIGHT":                       {cfg.maxInFlight, httpapi.DefaultMaxInFlight},
 		"MAX_IN_FLIGHT_PER_CALLER":            {cfg.inFlightShare, httpapi.DefaultMaxInFlightPerCaller},

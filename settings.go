@@ -15,9 +15,9 @@ import (
 // and what it does. The README's configuration table, --help and SECURITY.md's limits are checked
 // against this list. A default the code also needs is the package constant's, written here in
 // the form the setting is parsed from, so each default is defined once. Durations follow one
-// convention: 0s switches off the settings that can be off (CACHE_TTL, DRAIN_DELAY, BATCH_IDLE),
-// none is negative; the packages' Options take zero as "the default", so the wiring maps a
-// setting's 0s to the Option's "none" where they differ (batchIdle).
+// convention: 0s switches off the settings that can be off (CACHE_TTL, DRAIN_DELAY), none is
+// negative; the packages' Options take zero as "the default", and no setting that can be off maps
+// onto one of them.
 type setting struct {
 	env, flag, def, help string
 }
@@ -37,8 +37,7 @@ var settings = []setting{
 	{"UPSTREAM_MAX_CONCURRENCY_PER_CALLER", "upstream-max-concurrency-per-caller", strconv.Itoa(bentley.DefaultMaxConcurrencyPerCaller), "most of those calls one caller (one token, or one API key in service mode) may hold"},
 	{"UPSTREAM_CALL_BUDGET", "upstream-call-budget", strconv.Itoa(graph.DefaultLimits.CallBudget), "most upstream calls one GraphQL request may make, retries included; fields past it get REQUEST_LIMIT_EXCEEDED"},
 	{"UPSTREAM_RETRY_BUDGET", "upstream-retry-budget", strconv.FormatFloat(bentley.DefaultRetryRatio, 'g', -1, 64), "retries allowed across the process, as a fraction of recent first attempts (plus 10 a second); 0 turns retries off"},
-	{"BATCH_WAIT", "batch-wait", durationText(graph.DefaultBatchWait), "longest a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys; foreseen keys go at once"},
-	{"BATCH_IDLE", "batch-idle", durationText(graph.DefaultBatchIdle), "such a batch goes once no key has joined it for this long, before BATCH_WAIT; 0s waits for BATCH_WAIT every time"},
+	{"BATCH_WAIT", "batch-wait", durationText(graph.DefaultBatchWait), "how long a batch of keys lookahead could not foresee (children of federation _entities) waits for more keys, the dataloader's window; foreseen keys go at once"},
 	{"REQUEST_TIMEOUT", "request-timeout", durationText(httpapi.DefaultRequestTimeout), "deadline of one GraphQL request, upstream calls and retries included"},
 	{"MAX_BODY_BYTES", "max-body-bytes", strconv.FormatInt(graph.DefaultLimits.MaxBodyBytes, 10), "largest request body; larger ones get 413"},
 	{"MAX_IN_FLIGHT", "max-in-flight", strconv.Itoa(httpapi.DefaultMaxInFlight), "most GraphQL requests executing at once (a request's body is read before it takes a place); others wait up to 2s, then get 503 OVERLOADED"},

@@ -81,7 +81,6 @@ func newGateway(ctx context.Context, cfg config, getenv func(string) string, log
 		Logger:               logger,
 		RequestTimeout:       cfg.requestTimeout,
 		BatchWait:            cfg.batchWait,
-		BatchIdle:            batchIdle(cfg.batchIdle),
 		Limits:               cfg.limits,
 		DisableIntrospection: !cfg.introspection,
 		Observer:             m,
@@ -294,14 +293,6 @@ func cursorKey(secret string) []byte {
 		return nil
 	}
 	return []byte(secret)
-}
-
-// batchIdle maps BATCH_IDLE to httpapi.Options, where zero means the default: 0s is none.
-func batchIdle(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
 }
 
 // upstreamHTTPClient is the platform client's HTTP client: the tuned transport, with a client span

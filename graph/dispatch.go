@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -16,108 +15,101 @@ import (
 // and profile, and once the iTwin is back its creator, modifier and parent; a list page's
 // children; a member page's profiles; the ids of users(ids:); the aliased user(id:) fields of
 // the root). Those keys are sent at once with now(), as batches of the loader's capacity, and
-// their loads are placed in the loader's cache before any resolver asks, so the resolvers'
-// Loads find them there and nobody waits.
+// their loads are placed in the loader's cache (the library's Cache, which Load consults first)
+// before any resolver asks, so the resolvers' Loads find them there and nobody waits.
 //
 // The keys nobody foresaw (the creators of a federation router's _entities: lookahead does not
-// follow _entities) go through a window that closes when no key has arrived for an idle gap
-// (DefaultBatchIdle, tens of microseconds) or at the cap (DefaultBatchWait), whichever is first.
-// Go's timers cannot wait tens of microseconds (anything under about a millisecond fires after
-// about 1.1 ms), so the window's collector yields the processor (runtime.Gosched) and looks
-// again: a yield puts it behind the goroutines already runnable, so by the time it looks, the
-// resolvers woken with it (one level's siblings, about to ask for their children) have mostly
-// had their turn. Mostly: a resolver held up longer than the gap (a garbage collector worker on
-// its processor, an idle processor's thread waking) misses the batch, 2-5 % of the entity
-// queries in the tests; on saturated processors resolvers wait in run queues for milliseconds
-// and a level splits as often as with a fixed 2 ms window or a 10 ms cap (BENCHMARKS.md counts
-// the splits; holding the window for woken waiters was tried and split no less). The looking
-// costs CPU for about the gap per window (the cap at most), only on this path. The library's
-// batcher has no idle gap, so the loaders keep its types (BatchFunc, Result, Thunk) and have
-// their own batcher.
+// follow _entities) go through the library's own window: BATCH_WAIT from the first such key, or
+// until the batch is full.
 
-// dispatcher is what one request's loaders share to decide when an open window goes.
+// dispatcher is what one request's loaders share: the library's window for unforeseen keys.
 type dispatcher struct {
-	wait time.Duration // the cap: a window never stays open longer
-	idle time.Duration // the gap: a window closes once no key has come for this long; 0 waits for the cap
+	wait time.Duration
 }
 
-// loader batches the keys of one request for one endpoint.
+// loaderInput is the library's input buffer per loader: a request's unforeseen keys are few,
+// and the library's default of 1000 would allocate that much for every loader of every request.
+const loaderInput = 16
+
+// loader is one request's dataloader for one endpoint, with the cache its foreseen keys go into.
 type loader[K comparable, V any] struct {
 	batch    dataloader.BatchFunc[K, V]
 	capacity int
 	d        *dispatcher
 
-	mu    sync.Mutex
-	cache map[K]dataloader.Thunk[V] // every key's load, for the request's life
-	open  *openBatch[K, V]          // the keys waiting to go, nil when none
+	once  sync.Once
+	dl    *dataloader.Loader[K, V] // made on the first unforeseen key: a request uses few
+	cache thunks[K, V]
 }
 
-// openBatch is the keys of one batch that has not gone yet, with their loads.
-type openBatch[K comparable, V any] struct {
-	ctx   context.Context // the first key's, as the library passes to the batch function
-	keys  []K
-	slots []*pending[V]
-}
-
-// init makes b a loader of at most capacity keys a batch, whose windows d closes. Loaders are
-// fields of Loaders, made with it, and their caches are made on first use: a request uses few.
+// init makes b a loader of at most capacity keys a batch, with d's window. Loaders are fields of
+// Loaders, made with it.
 func (b *loader[K, V]) init(d *dispatcher, batch dataloader.BatchFunc[K, V], capacity int) {
 	b.batch, b.capacity, b.d = batch, capacity, d
 }
 
-// Load returns the key's load: the one already started, or a new one in the open window.
-func (b *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t, ok := b.cache[key]; ok {
-		return t
-	}
-	p := newPending[V]()
-	set(&b.cache, key, p.thunk)
-	w := b.open
-	if w == nil {
-		w = &openBatch[K, V]{ctx: ctx}
-		b.open = w
-		go b.collect(w)
-	}
-	w.keys = append(w.keys, key)
-	w.slots = append(w.slots, p)
-	if len(w.keys) >= b.capacity {
-		b.open = nil // full: it goes now, and the collector finds it gone
-		go b.run(w.ctx, w.keys, w.slots)
-	}
-	return p.thunk
+// library returns the loader's dataloader.Loader, made on first use.
+func (b *loader[K, V]) library() *dataloader.Loader[K, V] {
+	b.once.Do(func() {
+		b.dl = dataloader.NewBatchedLoader(b.batch,
+			dataloader.WithWait[K, V](b.d.wait),
+			dataloader.WithBatchCapacity[K, V](b.capacity),
+			dataloader.WithInputCapacity[K, V](loaderInput),
+			dataloader.WithCache[K, V](&b.cache))
+	})
+	return b.dl
 }
 
-// collect sends w once no key has joined it for the idle gap, or at the cap.
-func (b *loader[K, V]) collect(w *openBatch[K, V]) {
-	d := b.d
-	start := time.Now()
-	if d.idle <= 0 {
-		time.Sleep(d.wait)
+// Load returns the key's load: one already started (foreseen, or loaded before), else the
+// library's, in its window.
+func (b *loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	if t, ok := b.cache.Get(ctx, key); ok {
+		return t
 	}
-	quiet, seen := start, -1
-	for {
-		if d.idle > 0 {
-			runtime.Gosched()
-		}
-		b.mu.Lock()
-		if b.open != w {
-			b.mu.Unlock()
-			return // it went out full
-		}
-		now := time.Now()
-		if n := len(w.keys); n != seen {
-			seen, quiet = n, now
-		}
-		if d.idle <= 0 || now.Sub(start) >= d.wait || now.Sub(quiet) >= d.idle {
-			b.open = nil
-			b.mu.Unlock()
-			b.run(w.ctx, w.keys, w.slots)
-			return
-		}
-		b.mu.Unlock()
-	}
+	return b.library().Load(ctx, key)
+}
+
+// Prime places a known value for key unless the key already has a load.
+func (b *loader[K, V]) Prime(ctx context.Context, key K, value V) {
+	b.library().Prime(ctx, key, value)
+}
+
+// Clear forgets key's load, so the next Load asks the platform again.
+func (b *loader[K, V]) Clear(ctx context.Context, key K) {
+	b.library().Clear(ctx, key)
+}
+
+// thunks is a loader's cache: every key's load, for the request's life (dataloader.Cache).
+type thunks[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]dataloader.Thunk[V]
+}
+
+func (c *thunks[K, V]) Get(_ context.Context, key K) (dataloader.Thunk[V], bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.m[key]
+	return t, ok
+}
+
+func (c *thunks[K, V]) Set(_ context.Context, key K, t dataloader.Thunk[V]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	set(&c.m, key, t)
+}
+
+func (c *thunks[K, V]) Delete(_ context.Context, key K) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	delete(c.m, key)
+	return ok
+}
+
+func (c *thunks[K, V]) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
 }
 
 // now starts the loads of keys at once, in batches of at most the loader's capacity. A key
@@ -136,34 +128,19 @@ func (b *loader[K, V]) now(ctx context.Context, keys []K) {
 // one lock, and returns those keys with their loads. Keys already loading cost nothing: a root
 // field's prefetch has usually claimed them before the field's own call.
 func (b *loader[K, V]) claim(keys []K) (todo []K, slots []*pending[V]) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	c := &b.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, k := range keys {
-		if _, ok := b.cache[k]; ok {
+		if _, ok := c.m[k]; ok {
 			continue
 		}
 		p := newPending[V]()
-		set(&b.cache, k, p.thunk)
+		set(&c.m, k, p.thunk)
 		todo = append(todo, k)
 		slots = append(slots, p)
 	}
 	return todo, slots
-}
-
-// Prime places a known value for key unless the key already has a load.
-func (b *loader[K, V]) Prime(_ context.Context, key K, value V) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.cache[key]; !ok {
-		set(&b.cache, key, func() (V, error) { return value, nil })
-	}
-}
-
-// Clear forgets key's load, so the next Load asks the platform again.
-func (b *loader[K, V]) Clear(_ context.Context, key K) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.cache, key)
 }
 
 // run makes one batch call and hands each key its result; a panic fails the batch's keys, as

@@ -43,68 +43,79 @@ func await(t *testing.T, keys []int, thunks ...dataloader.Thunk[int]) {
 	}
 }
 
-// The window's rules, with margins no scheduler delay reaches: keys loaded back to back share a
-// batch; a key after a pause far longer than the idle gap starts a new one, long before the cap;
-// with no idle gap the same pause stays in one batch, sent at the cap; a full batch goes at once;
-// a key asked twice is loaded once.
+// The library's window, with margins no scheduler delay reaches: keys loaded within the window
+// share a batch, sent when it ends, not before; a key asked twice is loaded once; a full batch
+// goes at once; foreseen keys (now) go at once and the window's Loads find them.
 func TestWindowRules(t *testing.T) {
-	const idle, pause, wait = 200 * time.Microsecond, 50 * time.Millisecond, 2 * time.Second
+	const pause, wait = 50 * time.Millisecond, 300 * time.Millisecond
 	ctx := context.Background()
 
-	t.Run("back to back, then after a pause", func(t *testing.T) {
+	t.Run("one window, one batch, at its end", func(t *testing.T) {
 		r := &recordingBatch{}
 		l := &loader[int, int]{}
-		l.init(&dispatcher{wait: wait, idle: idle}, r.fn, 100)
+		l.init(&dispatcher{wait: wait}, r.fn, 100)
 		start := time.Now()
 		a, b, again := l.Load(ctx, 1), l.Load(ctx, 2), l.Load(ctx, 1)
 		time.Sleep(pause)
 		c := l.Load(ctx, 3)
 		await(t, []int{1, 2, 1, 3}, a, b, again, c)
-		if took := time.Since(start); took > wait/2 {
-			t.Errorf("took %s: a window waited for the %s cap", took, wait)
+		if took := time.Since(start); took < wait {
+			t.Errorf("answered after %s, before the %s window ended", took, wait)
 		}
-		if got := r.calls(); !slices.EqualFunc(got, [][]int{{1, 2}, {3}}, slices.Equal[[]int]) {
-			t.Errorf("batches %v, want [[1 2] [3]]", got)
-		}
-	})
-
-	t.Run("no idle gap: the cap", func(t *testing.T) {
-		r := &recordingBatch{}
-		const capWait = 300 * time.Millisecond
-		l := &loader[int, int]{}
-		l.init(&dispatcher{wait: capWait}, r.fn, 100)
-		start := time.Now()
-		a := l.Load(ctx, 1)
-		time.Sleep(pause)
-		b := l.Load(ctx, 2)
-		await(t, []int{1, 2}, a, b)
-		if took := time.Since(start); took < capWait {
-			t.Errorf("answered after %s, before the %s cap", took, capWait)
-		}
-		if got := r.calls(); !slices.EqualFunc(got, [][]int{{1, 2}}, slices.Equal[[]int]) {
-			t.Errorf("batches %v, want [[1 2]]", got)
+		if got := r.calls(); !slices.EqualFunc(got, [][]int{{1, 2, 3}}, slices.Equal[[]int]) {
+			t.Errorf("batches %v, want [[1 2 3]]", got)
 		}
 	})
 
 	t.Run("a full batch goes at once", func(t *testing.T) {
 		r := &recordingBatch{}
+		const long = 5 * time.Second
 		l := &loader[int, int]{}
-		l.init(&dispatcher{wait: wait, idle: wait}, r.fn, 3)
+		l.init(&dispatcher{wait: long}, r.fn, 3)
 		start := time.Now()
-		keys := []int{1, 2, 3, 4, 5, 6}
+		keys := []int{1, 2, 3}
 		var thunks []dataloader.Thunk[int]
 		for _, k := range keys {
 			thunks = append(thunks, l.Load(ctx, k))
 		}
-		await(t, keys[:3], thunks[:3]...)
-		await(t, keys[3:], thunks[3:]...)
-		if took := time.Since(start); took > wait/2 {
-			t.Errorf("full batches took %s", took)
+		await(t, keys, thunks...)
+		if took := time.Since(start); took > long/2 {
+			t.Errorf("a full batch took %s", took)
 		}
-		got := r.calls()
-		slices.SortFunc(got, func(a, b []int) int { return a[0] - b[0] })
-		if !slices.EqualFunc(got, [][]int{{1, 2, 3}, {4, 5, 6}}, slices.Equal[[]int]) {
-			t.Errorf("batches %v, want [[1 2 3] [4 5 6]]", got)
+		if got := r.calls(); !slices.EqualFunc(got, [][]int{{1, 2, 3}}, slices.Equal[[]int]) {
+			t.Errorf("batches %v, want [[1 2 3]]", got)
+		}
+	})
+
+	t.Run("foreseen keys go at once and Loads find them", func(t *testing.T) {
+		r := &recordingBatch{}
+		const long = 5 * time.Second
+		l := &loader[int, int]{}
+		l.init(&dispatcher{wait: long}, r.fn, 100)
+		start := time.Now()
+		l.now(ctx, []int{7, 8, 7})
+		a, b := l.Load(ctx, 7), l.Load(ctx, 8)
+		await(t, []int{7, 8}, a, b)
+		if took := time.Since(start); took > long/2 {
+			t.Errorf("foreseen keys waited %s", took)
+		}
+		if got := r.calls(); !slices.EqualFunc(got, [][]int{{7, 8}}, slices.Equal[[]int]) {
+			t.Errorf("batches %v, want [[7 8]]", got)
+		}
+	})
+
+	t.Run("Prime and Clear", func(t *testing.T) {
+		r := &recordingBatch{}
+		l := &loader[int, int]{}
+		l.init(&dispatcher{wait: time.Millisecond}, r.fn, 100)
+		l.Prime(ctx, 5, 55)
+		if v, err := l.Load(ctx, 5)(); v != 55 || err != nil {
+			t.Errorf("a primed key loaded %d, %v", v, err)
+		}
+		l.Clear(ctx, 5)
+		await(t, []int{5}, l.Load(ctx, 5))
+		if got := r.calls(); !slices.EqualFunc(got, [][]int{{5}}, slices.Equal[[]int]) {
+			t.Errorf("batches %v after Clear, want [[5]]", got)
 		}
 	})
 }

@@ -12,14 +12,10 @@ import (
 	"github.com/itwin-graphql/gateway/bentley"
 )
 
-// DefaultBatchWait is the longest a loader collects keys nobody foresaw before it calls the
-// platform (dispatch.go). The library's 16 ms default would add that much to every query.
+// DefaultBatchWait is the library's window for keys nobody foresaw: how long a loader collects
+// them before it calls the platform (dispatch.go). The library's 16 ms default would add that
+// much to every such batch.
 const DefaultBatchWait = 2 * time.Millisecond
-
-// DefaultBatchIdle closes a batch once no key has joined it for this long. Resolvers of one
-// level woken together add their keys within a few microseconds of each other when they get
-// the processor; BENCHMARKS.md counts the batches this splits under load.
-const DefaultBatchIdle = 50 * time.Microsecond
 
 // maxFanOut caps the keys of one batch for endpoints without a batch call (one GET per key).
 const maxFanOut = 100
@@ -38,10 +34,8 @@ type memberPageKey struct {
 
 // LoaderOptions configures one request's loaders.
 type LoaderOptions struct {
-	// Wait is the longest a batch of keys nobody foresaw waits for more keys (the cap).
+	// Wait is how long a batch of keys nobody foresaw waits for more keys (the library's window).
 	Wait time.Duration
-	// Idle closes such a batch once no key has joined it for this long; 0 waits for Wait.
-	Idle time.Duration
 	// CallBudget bounds the request's upstream calls; 0 means unlimited.
 	CallBudget int
 	// Observer, when set, is told each batch's size.
@@ -149,7 +143,7 @@ func NewLoaders(client *bentley.Client, opts LoaderOptions) *Loaders {
 		cursors: cursors{key: opts.CursorKey},
 	}
 	d := &l.dispatch
-	d.wait, d.idle = opts.Wait, opts.Idle
+	d.wait = opts.Wait
 	if opts.Observer != nil {
 		l.budget.refused = opts.Observer.BudgetExceeded
 	}

@@ -25,7 +25,7 @@ func newLoaders(t *testing.T) (*emulator.Emulator, *Loaders, context.Context, em
 		t.Fatal(err)
 	}
 	show := emu.Showcase()
-	return emu, NewLoaders(client, LoaderOptions{Wait: DefaultBatchWait, Idle: DefaultBatchIdle}), bentley.WithToken(context.Background(), show.Token), show
+	return emu, NewLoaders(client, LoaderOptions{Wait: DefaultBatchWait}), bentley.WithToken(context.Background(), show.Token), show
 }
 
 func TestTransientFailuresAreNotCached(t *testing.T) {

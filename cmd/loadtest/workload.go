@@ -71,7 +71,7 @@ func workload(emu *emulator.Emulator, o options) ([]request, error) {
 		// 20 iTwins by id, each with its creator. As root fields, lookahead sends the creators
 		// from the iTwins' batch (user batches per query stay 1). As a federation router's
 		// _entities, the creators' ids are known only once the iTwins are back and go through
-		// the batch window (BATCH_IDLE): user batches per query above 1 are split windows.
+		// the dataloader's window (BATCH_WAIT): user batches per query above 1 are split windows.
 		ids, err := itwinIDs(emu, show.Token, 20)
 		if err != nil {
 			return nil, err

@@ -54,12 +54,9 @@ type Options struct {
 	Client *bentley.Client
 	// Logger receives unexpected errors and panics.
 	Logger *slog.Logger
-	// BatchWait is the longest a batch of keys nobody foresaw stays open; DefaultBatchWait when
-	// zero.
+	// BatchWait is how long a batch of keys nobody foresaw stays open (the dataloader's window);
+	// DefaultBatchWait when zero.
 	BatchWait time.Duration
-	// BatchIdle closes such a batch once no key has joined it for this long; DefaultBatchIdle
-	// when zero, and negative for none (every such batch waits for BatchWait).
-	BatchIdle time.Duration
 	// RequestTimeout bounds each request; DefaultRequestTimeout when zero.
 	RequestTimeout time.Duration
 	// Limits bound each request; zero fields take DefaultLimits.
@@ -137,7 +134,7 @@ func NewHandler(opts Options) http.Handler {
 	if bodies == nil {
 		bodies = NewBodyBudget(opts.BodyBufferBytes)
 	}
-	loaders := graph.LoaderOptions{Wait: opts.BatchWait, Idle: max(opts.BatchIdle, 0), CallBudget: opts.Limits.CallBudget, Observer: opts.Observer, CursorKey: opts.CursorKey}
+	loaders := graph.LoaderOptions{Wait: opts.BatchWait, CallBudget: opts.Limits.CallBudget, Observer: opts.Observer, CursorKey: opts.CursorKey}
 	// The order is the admission order: nothing before the execution slot costs more than the
 	// bytes a client has sent, and the slot's share is the authenticated caller's.
 	return cors(opts.CORSAllowedOrigins,
@@ -156,9 +153,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BatchWait <= 0 {
 		o.BatchWait = graph.DefaultBatchWait
-	}
-	if o.BatchIdle == 0 {
-		o.BatchIdle = graph.DefaultBatchIdle
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout

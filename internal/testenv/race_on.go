@@ -10,9 +10,6 @@ import "github.com/itwin-graphql/gateway/graph"
 // The benchmark checks the same upstream-call counts at the default window.
 const BatchWait = 10 * graph.DefaultBatchWait
 
-// testBatchIdle widens the idle gap by the same factor, for the same reason.
-const BatchIdle = 10 * graph.DefaultBatchIdle
-
 // largeDocuments is how many distinct 1 MB documents the memory test sends under the race
 // detector, which makes each about 0.2 s of CPU. CI also runs the test without the detector, with
 // all 1000 (.ci/run).

@@ -65,7 +65,7 @@ func NewWith(t *testing.T, clientOpts []bentley.Option, options ...func(*httpapi
 	}
 	logs := &LockedWriter{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	opts := httpapi.Options{Client: client, Logger: logger, BatchWait: BatchWait, BatchIdle: BatchIdle}
+	opts := httpapi.Options{Client: client, Logger: logger, BatchWait: BatchWait}
 	for _, o := range options {
 		o(&opts)
 	}
