@@ -19,7 +19,7 @@ import (
 // in a fraction of it, with the exact batching of the window: known batches are sent at once.
 func TestKnownBatchesDoNotWaitForTheWindow(t *testing.T) {
 	const window = 2 * time.Second
-	// No idle gap: only known-batch dispatch can answer before the window closes.
+	// Only known-batch dispatch can answer before the window closes.
 	e := testenv.New(t, func(o *httpapi.Options) { o.BatchWait = window }, testenv.WithLimits(graph.Limits{MaxComplexity: 1 << 20, CallBudget: 1000, MaxAliases: 100, MaxDepth: 10}))
 	e.Emu.SetLatency(50 * time.Millisecond) // well above the race detector's scheduling delays, so rounds read true
 	var own []string
