@@ -27,10 +27,19 @@ import (
 // eventually waits until cond holds, polling, and fails the test if it does not within 20 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+	eventuallyWithin(t, 20*time.Second, what, cond)
+}
+
+// eventuallyWithin is eventually with another bound, for what takes long to start (a Node
+// router), polling every few milliseconds at first and at most every 250 ms.
+func eventuallyWithin(t *testing.T, bound time.Duration, what string, cond func() bool) {
+	t.Helper()
+	pause := 2 * time.Millisecond
+	for deadline := time.Now().Add(bound); !cond(); time.Sleep(pause) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
+		pause = min(2*pause, 250*time.Millisecond)
 	}
 }
 
