@@ -37,6 +37,18 @@ func NewSlots(max, share int) *Slots {
 	return &Slots{max: max, share: share, held: map[string]int{}, waiting: list.New()}
 }
 
+// TryAcquire takes a slot for caller if one is free, without waiting; true when it did. Each
+// TryAcquire that returns true is paired with one Release for the same caller.
+func (s *Slots) TryAcquire(caller string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inUse < s.max {
+		s.grant(caller)
+		return true
+	}
+	return false
+}
+
 // Acquire takes a slot for caller, waiting for one when all are taken, until ctx ends (its
 // cause is returned). Each Acquire that returns nil is paired with one Release for the same
 // caller.

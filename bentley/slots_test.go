@@ -69,3 +69,19 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TryAcquire takes a free slot without waiting and never jumps a full set of slots.
+func TestTryAcquire(t *testing.T) {
+	s := NewSlots(1, 1)
+	if !s.TryAcquire("a") {
+		t.Fatal("a free slot was not taken")
+	}
+	if s.TryAcquire("b") {
+		t.Fatal("a slot was taken past the bound")
+	}
+	s.Release("a")
+	if !s.TryAcquire("b") {
+		t.Fatal("the released slot was not taken")
+	}
+	s.Release("b")
+}

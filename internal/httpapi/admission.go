@@ -57,21 +57,16 @@ func (l *InFlightLimit) wrap(obs AdmissionObserver, next http.Handler) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		h := &heldSlot{slots: l.slots, caller: bentley.CallerOf(ctx), obs: obs}
-		if obs != nil {
-			obs.Queued(1)
-		}
-		waitCtx, cancel := context.WithTimeoutCause(ctx, inFlightWait, errOverloaded)
-		err := l.slots.Acquire(waitCtx, h.caller)
-		cancel()
-		if obs != nil {
-			obs.Queued(-1)
-		}
-		if err != nil {
-			if errors.Is(err, errOverloaded) {
-				w.Header().Set("Retry-After", "1")
-				writeRequestError(w, http.StatusServiceUnavailable, graph.CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
+		// A free slot is taken at once; only a request that must wait pays for a timer and
+		// counts as queued.
+		if !l.slots.TryAcquire(h.caller) {
+			if err := l.wait(ctx, h); err != nil {
+				if errors.Is(err, errOverloaded) {
+					w.Header().Set("Retry-After", "1")
+					writeRequestError(w, http.StatusServiceUnavailable, graph.CodeOverloaded, "the gateway is serving as many requests as it may; retry shortly")
+				}
+				return // else the client left
 			}
-			return // else the client left
 		}
 		h.took()
 		defer h.done()
@@ -80,6 +75,17 @@ func (l *InFlightLimit) wrap(obs AdmissionObserver, next http.Handler) http.Hand
 }
 
 var errOverloaded = errors.New("no execution slot in time")
+
+// wait queues h's request for a slot, at most inFlightWait.
+func (l *InFlightLimit) wait(ctx context.Context, h *heldSlot) error {
+	if h.obs != nil {
+		h.obs.Queued(1)
+		defer h.obs.Queued(-1)
+	}
+	waitCtx, cancel := context.WithTimeoutCause(ctx, inFlightWait, errOverloaded)
+	defer cancel()
+	return l.slots.Acquire(waitCtx, h.caller)
+}
 
 // heldSlot is one request's execution slot, given back while the request's platform calls sleep
 // (bentley.Yielder). A request's calls for one credential wait on the same hold-off, so they
