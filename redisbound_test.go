@@ -95,3 +95,28 @@ func TestOversizedRedisValuesAreReadOnlyToTheBound(t *testing.T) {
 		t.Fatalf("registering: %s", body)
 	}
 }
+
+// A query planted in Redis under another query's hash is not served: a value from the shared
+// tier must hash to the name it is stored under.
+func TestPlantedAPQQueryIsNotServed(t *testing.T) {
+	redis := startRedis(t)
+	emu := emulator.New()
+	upstream := httptest.NewServer(emu)
+	defer upstream.Close()
+	show := emu.Showcase()
+	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "REDIS_TIMEOUT": "1s"})
+	waitTier(t, g, "up")
+	sum := sha256.Sum256([]byte(`query Listed { me { id } }`))
+	hash := hex.EncodeToString(sum[:])
+	if reply := redis.do("SET", "itwin-gateway:apq:"+hash, `query Swapped { me { email } }`); reply != "+OK" {
+		t.Fatalf("SET: %s", reply)
+	}
+	emu.Reset()
+	body := post(t, g.url, show.Token, `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"`+hash+`"}}}`)
+	if !strings.Contains(body, "PERSISTED_QUERY_NOT_FOUND") || strings.Contains(body, "email") {
+		t.Errorf("a swapped query was served: %s", body)
+	}
+	if n := emu.TotalCalls(); n != 0 {
+		t.Errorf("%d platform calls for a swapped query", n)
+	}
+}

@@ -200,7 +200,7 @@ func newServer(es graphql.ExecutableSchema, extensions []graphql.HandlerExtensio
 	var apq persistedQueries
 	apq.store = sharedstate.NewMemory(opts.APQCacheSize, opts.APQCacheBytes)
 	if opts.Shared != nil {
-		apq.store, apq.ttl = sharedstate.Tiered{Local: apq.store, Shared: opts.Shared, LocalTTL: opts.SharedAPQTTL}, opts.SharedAPQTTL
+		apq.store, apq.ttl = sharedstate.Tiered{Local: apq.store, Shared: hashChecked{opts.Shared}, LocalTTL: opts.SharedAPQTTL}, opts.SharedAPQTTL
 	}
 	srv.Use(apq)
 	// The document check before validation: it is linear, and it keeps fragment bombs from
