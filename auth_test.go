@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 const (
@@ -36,7 +37,7 @@ func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]strin
 	g := startGateway(t, env)
 	// The token is fetched once at startup, in the background; wait for that fetch to end so
 	// tests count only the calls their requests cause.
-	eventually(t, "the startup token fetch reaches the token endpoint", func() bool { return emu.Calls(emulator.EndpointToken) > 0 })
+	testenv.Eventually(t, "the startup token fetch reaches the token endpoint", func() bool { return emu.Calls(emulator.EndpointToken) > 0 })
 	waitTokenSettled(t, g)
 	return g
 }
@@ -45,7 +46,7 @@ func serviceGateway(t *testing.T, emu *emulator.Emulator, extra map[string]strin
 // the fetch has failed (a test of bad credentials).
 func waitTokenSettled(t *testing.T, g *runningGateway) {
 	t.Helper()
-	eventually(t, "the token source settles", func() bool {
+	testenv.Eventually(t, "the token source settles", func() bool {
 		_, body := get(t, g.url+"/readyz")
 		return !strings.Contains(body, "service token") || g.logs.find("the token endpoint gave no platform token; backing off") != nil
 	})

@@ -1,37 +1,22 @@
 package main
 
 import (
-	"io"
 	"net/http"
-	"strings"
 	"testing"
+
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // send makes one request to url (a POST of body, or a GET when body is empty) with the headers
 // given in pairs, and returns the status and the answer's body: the package's one client.
 func send(t *testing.T, url, body string, headers ...string) (int, string) {
 	t.Helper()
-	method, r := http.MethodGet, io.Reader(nil)
+	method := http.MethodGet
 	if body != "" {
-		method, r = http.MethodPost, strings.NewReader(body)
+		method, headers = http.MethodPost, append([]string{"Content-Type", "application/json"}, headers...)
 	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
+	resp, out := testenv.Do(t, method, url, body, headers...)
+	return resp.StatusCode, out
 }
 
 // postStatus POSTs a JSON body and returns the status and the body.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/internal/telemetry"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // manifest is the part of a Kubernetes object these tests read.
@@ -367,7 +368,7 @@ func TestEmulatorCommand(t *testing.T) {
 	env := map[string]string{"HOST": "127.0.0.1", "PORT": "0"}
 	go func() { done <- run(ctx, []string{"emulator"}, func(k string) string { return env[k] }, out) }()
 	var addr string
-	eventually(t, "the emulator starts", func() bool {
+	testenv.Eventually(t, "the emulator starts", func() bool {
 		if m := regexp.MustCompile(`on (127\.0\.0\.1:\d+)`).FindStringSubmatch(out.String()); m != nil {
 			addr = m[1]
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
 	"github.com/itwin-graphql/gateway/examples/supergraph/notes"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // The Go example (examples/go-client, its own module) runs as a real server-to-server caller:
@@ -213,7 +214,7 @@ func TestSupergraphThroughHiveGateway(t *testing.T) {
 			t.Logf("last answer: %v %s\nHive Gateway's log:\n%s", err, body, hiveLog.String())
 		}
 	})
-	eventuallyWithin(t, 60*time.Second, "Hive Gateway answers", func() bool {
+	testenv.EventuallyWithin(t, 60*time.Second, "Hive Gateway answers", func() bool {
 		body, err = postTo(router, show.Token, query)
 		return err == nil && strings.Contains(body, `"data"`)
 	})

@@ -20,28 +20,10 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/internal/httpapi"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
-
-// eventually waits until cond holds, polling, and fails the test if it does not within 20 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	eventuallyWithin(t, 20*time.Second, what, cond)
-}
-
-// eventuallyWithin is eventually with another bound, for what takes long to start (a Node
-// router), polling every few milliseconds at first and at most every 250 ms.
-func eventuallyWithin(t *testing.T, bound time.Duration, what string, cond func() bool) {
-	t.Helper()
-	pause := 2 * time.Millisecond
-	for deadline := time.Now().Add(bound); !cond(); time.Sleep(pause) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		pause = min(2*pause, 250*time.Millisecond)
-	}
-}
 
 // One h2c connection opening 70 streams whose bodies never finish: the gateway advertises and
 // enforces HTTP2_MAX_STREAMS, and the streams it accepted hold no execution slot, so another
@@ -105,7 +87,7 @@ func TestH2CStreamsPerConnectionAreCapped(t *testing.T) {
 			t.Fatalf("stream %d: %v", i, err)
 		}
 	}
-	eventually(t, "the streams past the cap are refused", func() bool { return resets.Load() >= 70-32 || goaway.Load() > 0 })
+	testenv.Eventually(t, "the streams past the cap are refused", func() bool { return resets.Load() >= 70-32 || goaway.Load() > 0 })
 	if goaway.Load() > 0 {
 		t.Log("the server closed the connection for the streams past its cap")
 	}
@@ -221,7 +203,7 @@ func TestSubgraphApart(t *testing.T) {
 	t.Run("listener", func(t *testing.T) {
 		g := startGateway(t, map[string]string{"SUBGRAPH": "true", "TRUSTED_DOCUMENTS": manifest, "SUBGRAPH_LISTEN": "127.0.0.1:0"})
 		var own map[string]any
-		eventually(t, "the subgraph listener is up", func() bool {
+		testenv.Eventually(t, "the subgraph listener is up", func() bool {
 			own = g.logs.find("listening for the federation router")
 			return own != nil
 		})
@@ -245,7 +227,7 @@ func TestHangupWithoutManifest(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the SIGHUP is logged", func() bool { return g.logs.find("SIGHUP: nothing to reload (no TRUSTED_DOCUMENTS)") != nil })
+	testenv.Eventually(t, "the SIGHUP is logged", func() bool { return g.logs.find("SIGHUP: nothing to reload (no TRUSTED_DOCUMENTS)") != nil })
 	if status, _ := get(t, g.url+"/healthz"); status != 200 {
 		t.Errorf("after SIGHUP: /healthz %d", status)
 	}
@@ -288,7 +270,7 @@ func TestShutdownUnderLoadResetsNoKeptConnection(t *testing.T) {
 			}
 		}()
 	}
-	eventually(t, "the load is under way", func() bool { return ok.Load() >= 500 })
+	testenv.Eventually(t, "the load is under way", func() bool { return ok.Load() >= 500 })
 	g.cancel() // as SIGTERM would
 	wg.Wait()
 	if n := onKept.Load(); n > 0 {

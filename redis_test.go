@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // redisServer is a real redis-server on a loopback port, for the shared tier's tests.
@@ -92,7 +93,7 @@ func (r *redisServer) signal(s syscall.Signal) {
 // waitTier waits until the gateway's /readyz reports the shared tier in the given state.
 func waitTier(t *testing.T, g *runningGateway, state string) {
 	t.Helper()
-	eventually(t, "the shared tier is "+state, func() bool {
+	testenv.Eventually(t, "the shared tier is "+state, func() bool {
 		_, body := get(t, g.url+"/readyz")
 		return strings.Contains(body, "shared tier (Redis): "+state)
 	})
@@ -208,7 +209,7 @@ func TestSharedTierSurvivesRedisRestart(t *testing.T) {
 	}
 	more := func(what string, n int64) {
 		from := sent.Load()
-		eventually(t, what, func() bool { return sent.Load() >= from+n })
+		testenv.Eventually(t, what, func() bool { return sent.Load() >= from+n })
 	}
 	more("the load is under way", 50)
 	redis.kill()

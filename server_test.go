@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // gateway is a gateway started through run, as main starts it.
@@ -356,7 +357,7 @@ func TestGracefulShutdown(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		answer <- string(body)
 	}()
-	eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
+	testenv.Eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	cancel() // as SIGTERM would
 
 	// New connections are refused while the in-flight query finishes.
@@ -401,7 +402,7 @@ func TestShutdownGraceRunsOut(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
+	testenv.Eventually(t, "the query is in flight upstream", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	start := time.Now()
 	g.cancel()
 	select {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 // SIGHUP swaps the manifest while requests keep coming: none fails, the new document is served
@@ -53,7 +55,7 @@ func TestTrustedDocumentsReloadUnderLoad(t *testing.T) {
 	served := func(id string) bool {
 		return strings.Contains(post(t, g.url, g.token, `{"documentId":"`+id+`"}`), `"displayName"`)
 	}
-	eventually(t, "the load is under way", func() bool { return sent.Load() >= 20 })
+	testenv.Eventually(t, "the load is under way", func() bool { return sent.Load() >= 20 })
 	if served("team") {
 		t.Fatal("a document not yet in the manifest was served")
 	}
@@ -61,20 +63,20 @@ func TestTrustedDocumentsReloadUnderLoad(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the reloaded manifest's new document is served", func() bool { return served("team") })
+	testenv.Eventually(t, "the reloaded manifest's new document is served", func() bool { return served("team") })
 	// A broken manifest is not loaded; the last good one stays.
 	write("{ not json")
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the failed reload is logged", func() bool {
+	testenv.Eventually(t, "the failed reload is logged", func() bool {
 		return g.logs.find("trusted documents not reloaded; the previous manifest stays in force") != nil
 	})
 	if !served("team") || !served("me") {
 		t.Error("a failed reload dropped the manifest in force")
 	}
 	after := sent.Load()
-	eventually(t, "the load goes on after the failed reload", func() bool { return sent.Load() >= after+20 })
+	testenv.Eventually(t, "the load goes on after the failed reload", func() bool { return sent.Load() >= after+20 })
 	close(stop)
 	wg.Wait()
 	if failed.Load() > 0 || sent.Load() < 50 {

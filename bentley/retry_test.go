@@ -10,6 +10,7 @@ import (
 
 	"github.com/itwin-graphql/gateway/bentley"
 	"github.com/itwin-graphql/gateway/bentley/emulator"
+	"github.com/itwin-graphql/gateway/internal/testenv"
 )
 
 func newClient(t *testing.T, url string, opts ...bentley.Option) *bentley.Client {
@@ -141,7 +142,7 @@ func TestCancellationReachesTheUpstream(t *testing.T) {
 	done := make(chan error)
 	go func() { _, err := c.GetMe(ctx); done <- err }()
 	// Cancel once the call has reached the emulator.
-	eventually(t, "the call reaches the emulator", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
+	testenv.Eventually(t, "the call reaches the emulator", func() bool { return emu.Calls(emulator.EndpointMe) > 0 })
 	cancelled := time.Now()
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -149,19 +150,9 @@ func TestCancellationReachesTheUpstream(t *testing.T) {
 	}
 	// The emulator's handler sees the request's context end: the call was cancelled upstream,
 	// not abandoned to run on. It logs the request when its handler returns.
-	eventually(t, "the emulator logs the cancelled call", func() bool { return len(emu.Requests()) > 0 })
+	testenv.Eventually(t, "the emulator logs the cancelled call", func() bool { return len(emu.Requests()) > 0 })
 	log := emu.Requests()
 	if len(log) != 1 || log[0].End.Sub(cancelled) > time.Second {
 		t.Errorf("upstream request log %+v: want the hung call ended right after the cancel", log)
-	}
-}
-
-// eventually waits until cond holds, polling, and fails the test if it does not within 20 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
 	}
 }

@@ -232,28 +232,47 @@ func (l *LockedWriter) String() string {
 // (generous: the machines are small and shared, and -race slows everything).
 func Eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+	EventuallyWithin(t, 20*time.Second, what, cond)
+}
+
+// EventuallyWithin is Eventually with another bound, for what takes long to start (a Node
+// router), polling every few milliseconds at first and at most every 250 ms.
+func EventuallyWithin(t *testing.T, bound time.Duration, what string, cond func() bool) {
+	t.Helper()
+	pause := 2 * time.Millisecond
+	for deadline := time.Now().Add(bound); !cond(); time.Sleep(pause) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
+		pause = min(2*pause, 250*time.Millisecond)
 	}
 }
 
 // Send makes one HTTP request to the gateway's endpoint and returns the response and body.
 func (e *Gateway) Send(t *testing.T, method, rawQuery, contentType, accept, body string, headers ...string) (*http.Response, string) {
 	t.Helper()
+	all := []string{"Authorization", "Bearer " + e.Show.Token}
+	if contentType != "" {
+		all = append(all, "Content-Type", contentType)
+	}
+	if accept != "" {
+		all = append(all, "Accept", accept)
+	}
+	return Do(t, method, e.URL+"/graphql"+rawQuery, body, append(all, headers...)...)
+}
+
+// Do makes one request (with body when it is not empty) carrying the headers given in pairs,
+// later pairs winning, and returns the response and its body: every test client's one way out.
+func Do(t *testing.T, method, url, body string, headers ...string) (*http.Response, string) {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
-	req, _ := http.NewRequest(method, e.URL+"/graphql"+rawQuery, r)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.Show.Token)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
