@@ -62,16 +62,23 @@ func (r *redisServer) outputBytes() int64 {
 	return 0
 }
 
-// A value planted in Redis larger than anything the gateway stores is read no further than the
-// bound and taken as a miss: 8 MB under an APQ key costs the replica at most about 1 MB.
-func TestOversizedRedisValuesAreReadOnlyToTheBound(t *testing.T) {
+// gatewayOnRedis is a gateway with the shared tier up on a Redis of its own, over an emulator.
+func gatewayOnRedis(t *testing.T) (*redisServer, *emulator.Emulator, *runningGateway) {
+	t.Helper()
 	redis := startRedis(t)
 	emu := emulator.New()
 	upstream := httptest.NewServer(emu)
-	defer upstream.Close()
-	show := emu.Showcase()
+	t.Cleanup(upstream.Close)
 	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "REDIS_TIMEOUT": "1s"})
 	waitTier(t, g, "up")
+	return redis, emu, g
+}
+
+// A value planted in Redis larger than anything the gateway stores is read no further than the
+// bound and taken as a miss: 8 MB under an APQ key costs the replica at most about 1 MB.
+func TestOversizedRedisValuesAreReadOnlyToTheBound(t *testing.T) {
+	redis, emu, g := gatewayOnRedis(t)
+	show := emu.Showcase()
 
 	query := `query Planted { me { id } }`
 	sum := sha256.Sum256([]byte(query))
@@ -99,13 +106,8 @@ func TestOversizedRedisValuesAreReadOnlyToTheBound(t *testing.T) {
 // A query planted in Redis under another query's hash is not served: a value from the shared
 // tier must hash to the name it is stored under.
 func TestPlantedAPQQueryIsNotServed(t *testing.T) {
-	redis := startRedis(t)
-	emu := emulator.New()
-	upstream := httptest.NewServer(emu)
-	defer upstream.Close()
+	redis, emu, g := gatewayOnRedis(t)
 	show := emu.Showcase()
-	g := startGateway(t, map[string]string{"BENTLEY_API_URL": upstream.URL, "REDIS_URL": redis.url(), "REDIS_TIMEOUT": "1s"})
-	waitTier(t, g, "up")
 	sum := sha256.Sum256([]byte(`query Listed { me { id } }`))
 	hash := hex.EncodeToString(sum[:])
 	if reply := redis.do("SET", "itwin-gateway:apq:"+hash, `query Swapped { me { email } }`); reply != "+OK" {
